@@ -1,0 +1,51 @@
+# murmur — the two commands that matter: `make demo` and `make test`.
+# Everything a fresh machine needs is installed from here (Rust deps by cargo, Python
+# test tools into a venv). Build output is kept outside the clone so CI reuses it.
+
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/murmur/target
+VENV ?= $(HOME)/.cache/murmur/venv
+PYTHON := $(VENV)/bin/python
+export MURMUR_PYTHON := $(PYTHON)
+CARGO ?= cargo
+
+.PHONY: all build release demo test test-deps lint fmt bench clean-out help
+
+help:
+	@echo "make demo   - build, then run the whole pipeline on a generated sample organisation (./out/)"
+	@echo "make test   - install test tools, then fmt check, clippy and every test"
+	@echo "make bench  - release benchmarks (ingest throughput, peak memory)"
+
+build:
+	$(CARGO) build
+
+release:
+	$(CARGO) build --release
+
+demo: release
+	$(CARGO_TARGET_DIR)/release/murmur demo --out out
+
+# Python side of the tests: an independent Parquet reader (pyarrow).
+$(VENV)/.installed: scripts/requirements-test.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r scripts/requirements-test.txt
+	touch $@
+
+test-deps: $(VENV)/.installed
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+test: test-deps lint
+	$(CARGO) test --workspace
+
+bench: test-deps release
+	$(PYTHON) scripts/bench_ingest.py --binary $(CARGO_TARGET_DIR)/release/murmur
+
+clean-out:
+	rm -rf out

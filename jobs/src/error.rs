@@ -1,0 +1,28 @@
+//! The jobs' error type.
+
+/// Result with the jobs' [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can stop a job or a query.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The SQL failed to plan or run.
+    #[error("query failed: {0}")]
+    Query(#[from] datafusion::error::DataFusionError),
+    /// Formatting the result failed.
+    #[error("cannot format the result as {format}: {source}")]
+    Format {
+        /// table, csv or json.
+        format: &'static str,
+        /// What arrow said.
+        source: arrow::error::ArrowError,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,11 @@
+//! Jobs that turn the lake into answers. Everything reads the lake through its table names
+//! and columns (`posts`, `feedback`, `quarantine`, catalog tables) in one DataFusion
+//! session, so `murmur query` gives the same numbers the jobs use.
+
+pub mod error;
+pub mod jobs;
+pub mod output;
+pub mod session;
+pub mod sql;
+
+pub use error::{Error, Result};

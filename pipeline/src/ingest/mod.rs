@@ -1,0 +1,421 @@
+//! Ingest: raw events in, lake files out. Source-agnostic; `file` reads JSONL, Kafka later
+//! feeds the same [`Ingestor`].
+//!
+//! Per event: [`prepare`] (parse, validate, pseudonymise; pure, run in parallel), then
+//! [`Ingestor::accept`] (dedup, buffer; in source order). Buffers are per
+//! (table, date, source) and are written as one Parquet file each when they fill up, when
+//! the total buffered passes a bound, or when the source ends.
+
+pub mod file;
+mod rows;
+mod writer;
+
+use crate::contract::{self, Event, ReasonCode, Rejection};
+use crate::lake::{Lake, Table, day_of};
+use crate::pseudonym::Pseudonymiser;
+use crate::{Error, Result};
+pub use rows::Row;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use writer::Writer;
+use xxhash_rust::xxh3::xxh3_128;
+
+/// Knobs of the ingest buffers. Defaults keep memory bounded (a few hundred MB at most).
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestOptions {
+    /// Rows at which one (table, date, source) buffer is written as a file.
+    pub file_max_rows: usize,
+    /// Events buffered in total before every buffer is written out.
+    pub max_buffered_events: usize,
+    /// Ids kept in memory for de-duplication before the least recently used days are
+    /// dropped (they are re-read from the lake when an event for that day arrives again).
+    pub dedup_index_max_ids: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            file_max_rows: 250_000,
+            max_buffered_events: 250_000,
+            dedup_index_max_ids: 2_000_000,
+        }
+    }
+}
+
+/// Where an event came from: a file line or a Kafka offset.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Source {
+    /// What a person calls it: a file path or a topic.
+    pub name: Arc<str>,
+    /// Stable identity: file content hash (hex) or topic name.
+    pub id: Arc<str>,
+    /// Kafka partition.
+    pub partition: Option<i32>,
+}
+
+/// The result of [`prepare`] for one raw event.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Valid, ids already pseudonymised.
+    Event(Event),
+    /// Rejected; `raw` has ids redacted.
+    Rejected {
+        /// Why.
+        rejection: Rejection,
+        /// The raw bytes, author/user ids replaced by pseudonyms.
+        raw: Vec<u8>,
+        /// Original size in bytes.
+        size: usize,
+    },
+}
+
+/// Parses, validates and pseudonymises one raw event. Pure: safe to run in parallel.
+pub fn prepare(raw: Option<&[u8]>, pseudo: &Pseudonymiser) -> Prepared {
+    let Some(raw) = raw else {
+        return Prepared::Rejected {
+            rejection: Rejection::null_message(),
+            raw: Vec::new(),
+            size: 0,
+        };
+    };
+    match contract::parse_event(raw) {
+        Ok(mut event) => {
+            match &mut event {
+                Event::Post(p) => p.author_id = pseudo.pseudonymise(&p.author_id),
+                Event::Feedback(f) => f.user_id = pseudo.pseudonymise(&f.user_id),
+            }
+            Prepared::Event(event)
+        }
+        Err(rejection) => Prepared::Rejected {
+            rejection,
+            raw: pseudo.redact(raw),
+            size: raw.len(),
+        },
+    }
+}
+
+/// Counts of one ingest run.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Stats {
+    /// Events read.
+    pub read: u64,
+    /// New rows written per table (`posts`, `feedback`, `quarantine`).
+    pub accepted: BTreeMap<&'static str, u64>,
+    /// Valid events already in the lake (same id), kept once, per table.
+    pub duplicates: BTreeMap<&'static str, u64>,
+    /// Rejected events per reason code.
+    pub quarantined: BTreeMap<&'static str, u64>,
+    /// Rejected events already in quarantine from an earlier run of the same input.
+    pub already_quarantined: u64,
+    /// Parquet files written.
+    pub files_written: u64,
+    /// Bytes of Parquet written.
+    pub bytes_written: u64,
+}
+
+impl Stats {
+    /// Rows newly written to posts and feedback.
+    pub fn accepted_events(&self) -> u64 {
+        self.accepted.get("posts").copied().unwrap_or(0)
+            + self.accepted.get("feedback").copied().unwrap_or(0)
+    }
+    /// Events newly quarantined.
+    pub fn quarantined_total(&self) -> u64 {
+        self.quarantined.values().sum()
+    }
+    /// Duplicates over all tables.
+    pub fn duplicates_total(&self) -> u64 {
+        self.duplicates.values().sum()
+    }
+}
+
+#[derive(Default)]
+struct DayIds {
+    ids: HashSet<u128>,
+    last_used: u64,
+}
+
+/// Ids already in the lake or in this run, per (table, day), loaded lazily and bounded.
+struct DedupIndex {
+    days: HashMap<(Table, i32), DayIds>,
+    total: usize,
+    clock: u64,
+}
+
+struct Buffer {
+    rows: Vec<Row>,
+    positions: Vec<i64>,
+}
+
+/// Turns prepared events into lake files, keeping each id once.
+pub struct Ingestor {
+    lake: Arc<Lake>,
+    options: IngestOptions,
+    index: DedupIndex,
+    quarantine_keys: HashSet<u128>,
+    buffers: BTreeMap<(Table, i32, usize), Buffer>,
+    buffered: usize,
+    sources: Vec<Source>,
+    writer: Writer,
+    stats: Stats,
+    ingested_at: i64,
+}
+
+fn event_table(event: &Event) -> Table {
+    match event {
+        Event::Post(_) => Table::Posts,
+        Event::Feedback(_) => Table::Feedback,
+    }
+}
+
+fn quarantine_key(source_id: &str, partition: Option<i32>, position: i64) -> u128 {
+    let key = format!("{source_id}\u{0}{}\u{0}{position}", partition.unwrap_or(-1));
+    xxh3_128(key.as_bytes())
+}
+
+impl Ingestor {
+    /// An ingestor writing to `lake`. Reads the quarantine keys already in the lake so a
+    /// bad record seen again is not quarantined twice.
+    pub fn new(lake: Arc<Lake>, options: IngestOptions) -> Result<Self> {
+        let mut quarantine_keys = HashSet::new();
+        for path in lake.list_files(Table::Quarantine, None)? {
+            for batch in lake.read_columns(&path, &["source_id", "source_partition", "source_position"])? {
+                let ids = rows::strings(&batch, "source_id", &path)?;
+                let parts = batch
+                    .column_by_name("source_partition")
+                    .and_then(|c| c.as_any().downcast_ref::<arrow::array::Int32Array>().cloned());
+                let pos = batch
+                    .column_by_name("source_position")
+                    .and_then(|c| c.as_any().downcast_ref::<arrow::array::Int64Array>().cloned())
+                    .ok_or_else(|| Error::Parquet {
+                        path: path.clone(),
+                        source: parquet::errors::ParquetError::General(
+                            "column source_position missing or not int64".into(),
+                        ),
+                    })?;
+                for (i, id) in ids.iter().enumerate() {
+                    let part = parts.as_ref().and_then(|p| {
+                        use arrow::array::Array;
+                        (!p.is_null(i)).then(|| p.value(i))
+                    });
+                    quarantine_keys.insert(quarantine_key(id, part, pos.value(i)));
+                }
+            }
+        }
+        let writer = Writer::start(lake.clone());
+        Ok(Ingestor {
+            lake,
+            options,
+            index: DedupIndex {
+                days: HashMap::new(),
+                total: 0,
+                clock: 0,
+            },
+            quarantine_keys,
+            buffers: BTreeMap::new(),
+            buffered: 0,
+            sources: Vec::new(),
+            writer,
+            stats: Stats::default(),
+            ingested_at: chrono::Utc::now().timestamp_micros(),
+        })
+    }
+
+    /// Registers a source and returns its handle for [`Ingestor::accept`].
+    pub fn add_source(&mut self, source: Source) -> usize {
+        if let Some(i) = self.sources.iter().position(|s| *s == source) {
+            return i;
+        }
+        self.sources.push(source);
+        self.sources.len() - 1
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Takes one prepared event at `position` of `source` (in source order).
+    pub fn accept(&mut self, source: usize, position: i64, prepared: Prepared) -> Result<()> {
+        self.stats.read += 1;
+        let (table, day, row) = match prepared {
+            Prepared::Event(event) => {
+                let table = event_table(&event);
+                let day = day_of(event.timestamp());
+                let key = xxh3_128(event.id().as_bytes());
+                if !self.index_insert(table, day, key)? {
+                    *self.stats.duplicates.entry(table.name()).or_default() += 1;
+                    return Ok(());
+                }
+                (table, day, Row::Event(event))
+            }
+            Prepared::Rejected {
+                rejection,
+                raw,
+                size,
+            } => {
+                let src = &self.sources[source];
+                if !self
+                    .quarantine_keys
+                    .insert(quarantine_key(&src.id, src.partition, position))
+                {
+                    self.stats.already_quarantined += 1;
+                    return Ok(());
+                }
+                let code: ReasonCode = rejection.code;
+                *self.stats.quarantined.entry(code.as_str()).or_default() += 1;
+                (
+                    Table::Quarantine,
+                    day_of(self.ingested_at),
+                    Row::Rejected {
+                        rejection,
+                        raw,
+                        size,
+                    },
+                )
+            }
+        };
+        *self.stats.accepted.entry(table.name()).or_default() += 1;
+        let buffer = self
+            .buffers
+            .entry((table, day, source))
+            .or_insert_with(|| Buffer {
+                rows: Vec::new(),
+                positions: Vec::new(),
+            });
+        buffer.rows.push(row);
+        buffer.positions.push(position);
+        self.buffered += 1;
+        if buffer.rows.len() >= self.options.file_max_rows {
+            self.flush_buffer((table, day, source))?;
+        }
+        if self.buffered >= self.options.max_buffered_events {
+            self.flush_all()?;
+        }
+        Ok(())
+    }
+
+    /// Inserts an id; false if it was already there.
+    fn index_insert(&mut self, table: Table, day: i32, key: u128) -> Result<bool> {
+        self.index.clock += 1;
+        let clock = self.index.clock;
+        if !self.index.days.contains_key(&(table, day)) {
+            let ids = self.load_day_ids(table, day)?;
+            self.index.total += ids.len();
+            self.index.days.insert((table, day), DayIds { ids, last_used: 0 });
+        }
+        let entry = self
+            .index
+            .days
+            .get_mut(&(table, day))
+            .expect("inserted above");
+        entry.last_used = clock;
+        let new = entry.ids.insert(key);
+        if new {
+            self.index.total += 1;
+        }
+        Ok(new)
+    }
+
+    fn load_day_ids(&self, table: Table, day: i32) -> Result<HashSet<u128>> {
+        let mut ids = HashSet::new();
+        let Some(column) = table.id_column() else {
+            return Ok(ids);
+        };
+        for path in self.lake.list_files(table, Some(day))? {
+            for batch in self.lake.read_columns(&path, &[column])? {
+                for id in rows::strings(&batch, column, &path)? {
+                    ids.insert(xxh3_128(id.as_bytes()));
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    fn flush_buffer(&mut self, key: (Table, i32, usize)) -> Result<()> {
+        let Some(buffer) = self.buffers.remove(&key) else {
+            return Ok(());
+        };
+        let (table, day, source) = key;
+        self.buffered -= buffer.rows.len();
+        let src = &self.sources[source];
+        let batch = rows::to_batch(table, &buffer.rows, &buffer.positions, src, self.ingested_at)?;
+        let first = buffer.positions.first().copied().unwrap_or(0);
+        let last = buffer.positions.last().copied().unwrap_or(0);
+        let name = file_name(src, first, last);
+        let mut path = Lake::file_path(table, day, &name);
+        if self.lake.exists(&path)? {
+            // Same source range written before with other rows (an earlier run that was
+            // interrupted); keep both under distinct names.
+            let suffix = format!("{:08x}", xxh3_128(format!("{}{}", self.ingested_at, buffer.rows.len()).as_bytes()) as u32);
+            path = Lake::file_path(table, day, &name.replace(".parquet", &format!("-{suffix}.parquet")));
+        }
+        self.writer.submit(table, path, batch)?;
+        Ok(())
+    }
+
+    /// Writes every open buffer.
+    pub fn flush_all(&mut self) -> Result<()> {
+        let keys: Vec<_> = self.buffers.keys().copied().collect();
+        for key in keys {
+            self.flush_buffer(key)?;
+        }
+        if self.index.total > self.options.dedup_index_max_ids {
+            self.evict();
+        }
+        Ok(())
+    }
+
+    /// Drops the least recently used days from the dedup index until it is half full.
+    fn evict(&mut self) {
+        let mut by_age: Vec<((Table, i32), u64, usize)> = self
+            .index
+            .days
+            .iter()
+            .map(|(k, v)| (*k, v.last_used, v.ids.len()))
+            .collect();
+        by_age.sort_by_key(|(_, used, _)| *used);
+        let target = self.options.dedup_index_max_ids / 2;
+        for (key, _, n) in by_age {
+            if self.index.total <= target {
+                break;
+            }
+            self.index.days.remove(&key);
+            self.index.total -= n;
+        }
+    }
+
+    /// Writes everything buffered and waits until it is durable in the lake.
+    pub fn finish(mut self) -> Result<Stats> {
+        self.flush_all()?;
+        let (files, bytes) = self.writer.finish()?;
+        self.stats.files_written = files;
+        self.stats.bytes_written = bytes;
+        Ok(self.stats)
+    }
+
+    /// Writes everything buffered and waits for it, keeping the ingestor open (used at
+    /// source boundaries and by Kafka before committing offsets).
+    pub fn sync(&mut self) -> Result<()> {
+        self.flush_all()?;
+        let (files, bytes) = self.writer.wait()?;
+        self.stats.files_written = files;
+        self.stats.bytes_written = bytes;
+        Ok(())
+    }
+}
+
+/// Deterministic file name from the source position range.
+fn file_name(src: &Source, first: i64, last: i64) -> String {
+    let id: String = src
+        .id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .take(64)
+        .collect();
+    match src.partition {
+        Some(p) => format!("part-{id}-{p}-{first:020}-{last:020}.parquet"),
+        None => format!("part-{id}-{first:012}-{last:012}.parquet"),
+    }
+}

@@ -1,0 +1,89 @@
+//! `murmur demo`: the embedded default. Sample organisation → lake → jobs → ./out/.
+
+use crate::config::{self, Config};
+use murmur_pipeline::ingest::file::Input;
+use murmur_pipeline::lake::Lake;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Runs the whole pipeline on generated sample data; no broker needed.
+pub fn run(
+    config_file: Option<&Path>,
+    out: &Path,
+    people: u32,
+    weeks: u32,
+    seed: u64,
+) -> anyhow::Result<ExitCode> {
+    let overrides = config::Overrides {
+        lake: Some(out.join("lake")),
+        catalog: Some(out.join("sample/catalog")),
+    };
+    let mut config: Config = config::load(config_file, &overrides)
+        .map_err(|p| anyhow::anyhow!("invalid configuration:\n  - {}", p.join("\n  - ")))?;
+    config.privacy.key = None;
+    config.privacy.key_file = out.join("pseudonym.key");
+
+    let sample = out.join("sample");
+    println!("1/3 Generating a sample organisation ({people} people, {weeks} weeks, seed {seed}) …");
+    let summary = super::fixtures::write(people, weeks, seed, &sample)?;
+    println!(
+        "    {} posts, {} feedback events → {}",
+        summary.posts,
+        summary.feedback,
+        sample.display()
+    );
+
+    println!("2/3 Ingesting into the lake …");
+    let lake = Arc::new(Lake::open_local(&config.lake.path)?);
+    let pseudo = super::ingest::pseudonymiser(&config, &lake)?;
+    let inputs = vec![
+        Input::File(sample.join("posts.jsonl")),
+        Input::File(sample.join("feedback.jsonl")),
+    ];
+    let stats = super::ingest::run_with_progress(lake.clone(), &pseudo, &inputs, &config)?;
+    println!(
+        "    {} new events, {} duplicates kept once, {} quarantined → {}",
+        stats.accepted_events(),
+        stats.duplicates_total(),
+        stats.quarantined_total(),
+        lake.display()
+    );
+
+    println!("3/3 Running jobs …");
+    let rt = tokio::runtime::Runtime::new()?;
+    let as_of = chrono::Utc::now().date_naive();
+    let written = rt.block_on(async {
+        let ctx = murmur_jobs::session::open(
+            &config.lake.path,
+            &super::query::lake_tables(),
+            Some(&config.catalog.path),
+        )
+        .await?;
+        murmur_jobs::jobs::overview::run(
+            &ctx,
+            &out.join("derived"),
+            &out.join("reports"),
+            as_of,
+            config.privacy.min_group_size,
+        )
+        .await
+    })?;
+    println!("    overview → {}", written.report.display());
+    for t in &written.tables {
+        println!("               {}", t.display());
+    }
+
+    let lake_arg = config.lake.path.display();
+    println!();
+    println!("Done. Look at it:");
+    println!("  cat {}", written.report.display());
+    println!(
+        "  murmur --lake {lake_arg} query \"SELECT team, COUNT(*) AS posts FROM posts GROUP BY team ORDER BY posts DESC\""
+    );
+    println!(
+        "  murmur --lake {lake_arg} query --format json \"SELECT reason_code, field, reason FROM quarantine LIMIT 5\""
+    );
+    println!("  The pseudonymisation key is {} (mode 0600); keep it with the lake.", config.privacy.key_file.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,157 @@
+//! The `murmur` command: wiring only. The work lives in the `pipeline` and `jobs` crates.
+
+mod commands;
+mod config;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// murmur: conversation analytics for Learning & Development.
+#[derive(Debug, Parser)]
+#[command(name = "murmur", version, about, propagate_version = true)]
+struct Cli {
+    /// Configuration file (default: ./murmur.toml if it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Lake folder (overrides lake.path).
+    #[arg(long, global = true, value_name = "DIR")]
+    lake: Option<PathBuf>,
+    /// Catalog folder (overrides catalog.path).
+    #[arg(long, global = true, value_name = "DIR")]
+    catalog: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ingest events into the lake.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
+    /// Run SQL over the lake tables (posts, feedback, quarantine, catalog tables).
+    Query {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: commands::query::FormatArg,
+        /// The SQL statement.
+        sql: String,
+    },
+    /// Sample data.
+    #[command(subcommand)]
+    Fixtures(FixturesCommand),
+    /// Configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Generate a sample organisation, ingest it, run the jobs and write ./out/ (no broker).
+    Demo {
+        /// Output folder.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// People in the sample organisation.
+        #[arg(long, default_value_t = 400)]
+        people: u32,
+        /// Weeks of history.
+        #[arg(long, default_value_t = 26)]
+        weeks: u32,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum IngestCommand {
+    /// Ingest JSONL files (post/v1 and feedback/v1 may be mixed; `-` reads stdin).
+    File {
+        /// Files to ingest, or `-` for standard input.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<String>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FixturesCommand {
+    /// Write a deterministic sample organisation (events, catalog, truth.json).
+    Generate {
+        /// People in the organisation.
+        #[arg(long, default_value_t = 400)]
+        people: u32,
+        /// Weeks of history.
+        #[arg(long, default_value_t = 26)]
+        weeks: u32,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Check the configuration and list every problem at once.
+    Check,
+    /// Print the effective configuration (secrets left out).
+    Show,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MURMUR_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,murmur=info,murmur_pipeline=info,murmur_jobs=info")),
+        )
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let overrides = config::Overrides {
+        lake: cli.lake.clone(),
+        catalog: cli.catalog.clone(),
+    };
+    let load = || {
+        config::load(cli.config.as_deref(), &overrides).map_err(|problems| {
+            anyhow::anyhow!("invalid configuration:\n  - {}", problems.join("\n  - "))
+        })
+    };
+    match cli.command {
+        Command::Config(ConfigCommand::Check) => {
+            Ok(commands::config_check(cli.config.as_deref(), &overrides))
+        }
+        Command::Config(ConfigCommand::Show) => {
+            let c = load()?;
+            print!("{}", toml::to_string_pretty(&c)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest(IngestCommand::File { paths, json }) => {
+            commands::ingest::file(&load()?, &paths, json)
+        }
+        Command::Query { format, sql } => commands::query::run(&load()?, &sql, format.into()),
+        Command::Fixtures(FixturesCommand::Generate {
+            people,
+            weeks,
+            seed,
+            out,
+        }) => commands::fixtures::generate(people, weeks, seed, &out),
+        Command::Demo {
+            out,
+            people,
+            weeks,
+            seed,
+        } => commands::demo::run(cli.config.as_deref(), &out, people, weeks, seed),
+    }
+}
