@@ -259,3 +259,37 @@ fn reason_oversize() {
 fn reason_null_message() {
     assert_eq!(Rejection::null_message().code, ReasonCode::NullMessage);
 }
+
+/// The published JSON Schema files and the validator agree on what is required.
+#[test]
+fn json_schema_files_match_the_validator() {
+    for (file, example) in [
+        ("post.v1.schema.json", post()),
+        ("feedback.v1.schema.json", feedback()),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("schemas")
+            .join(file);
+        let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let properties = schema["properties"].as_object().unwrap();
+        for (name, _) in properties {
+            let r = check(&without(example.clone(), name));
+            if required.contains(&name.as_str()) {
+                let r = r.expect_err(name);
+                assert_eq!(r.code, ReasonCode::MissingField, "{file}: {name}");
+            } else if name != "value" {
+                assert!(r.is_ok(), "{file}: {name} is optional in the schema: {r:?}");
+            }
+        }
+        // Every field the example uses is described.
+        for key in example.as_object().unwrap().keys() {
+            assert!(properties.contains_key(key), "{file} does not describe {key}");
+        }
+    }
+}
