@@ -40,6 +40,18 @@ enum Command {
     /// Sample data.
     #[command(subcommand)]
     Fixtures(FixturesCommand),
+    /// Score lines of text from stdin: one compound sentiment in [-1, 1] per line.
+    Sentiment {
+        /// Output format: `score` (one number a line) or `json` (parts too).
+        #[arg(long, value_enum, default_value = "score")]
+        format: commands::sentiment::SentimentFormat,
+        /// Extra lexicon file (TSV: word or phrase, TAB, valence) on top of the built-in ones.
+        #[arg(long, value_name = "FILE")]
+        lexicon: Option<PathBuf>,
+        /// Use only the original VADER lexicon and rules (no workplace or French extension).
+        #[arg(long)]
+        vader_only: bool,
+    },
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -105,8 +117,11 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MURMUR_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,murmur=info,murmur_pipeline=info,murmur_jobs=info")),
+            tracing_subscriber::EnvFilter::try_from_env("MURMUR_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(
+                    "warn,murmur=info,murmur_pipeline=info,murmur_jobs=info",
+                )
+            }),
         )
         .init();
     match run(cli) {
@@ -147,6 +162,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             out,
         }) => commands::fixtures::generate(people, weeks, seed, &out),
+        Command::Sentiment {
+            format,
+            lexicon,
+            vader_only,
+        } => commands::sentiment::run(format, lexicon.as_deref(), vader_only),
         Command::Demo {
             out,
             people,

@@ -22,21 +22,72 @@ fn mixed_input(path: &Path) -> BTreeMap<i64, &'static str> {
             bad.insert(line, r);
         }
     };
-    put(&mut f, post("p1", "emp-000001", "2026-03-02T09:00:00+01:00", "How do I reset the VPN token?").as_bytes(), None);
-    put(&mut f, post("p2", "emp-000002", "2026-03-02T23:30:00-05:00", "Expense tool keeps crashing").as_bytes(), None);
-    put(&mut f, rating("e1", "emp-000003", 4, "2026-03-03T10:00:00Z").as_bytes(), None);
+    put(
+        &mut f,
+        post(
+            "p1",
+            "emp-000001",
+            "2026-03-02T09:00:00+01:00",
+            "How do I reset the VPN token?",
+        )
+        .as_bytes(),
+        None,
+    );
+    put(
+        &mut f,
+        post(
+            "p2",
+            "emp-000002",
+            "2026-03-02T23:30:00-05:00",
+            "Expense tool keeps crashing",
+        )
+        .as_bytes(),
+        None,
+    );
+    put(
+        &mut f,
+        rating("e1", "emp-000003", 4, "2026-03-03T10:00:00Z").as_bytes(),
+        None,
+    );
     put(&mut f, b"this is not json", Some("not_json"));
-    put(&mut f, post("p1", "emp-000001", "2026-03-02T09:00:00+01:00", "How do I reset the VPN token?").as_bytes(), None); // duplicate
+    put(
+        &mut f,
+        post(
+            "p1",
+            "emp-000001",
+            "2026-03-02T09:00:00+01:00",
+            "How do I reset the VPN token?",
+        )
+        .as_bytes(),
+        None,
+    ); // duplicate
     put(&mut f, br#"{"schema":"post/v1","post_id":"p3","thread_id":"p3","kind":"question","author_id":"emp-000004","team":"Ops","channel":"forum","created_at":"yesterday","body":"x"}"#, Some("out_of_range"));
     put(&mut f, br#"{"schema":"post/v1","post_id":"p4","thread_id":"p4","kind":"question","author_id":"emp-000005","channel":"forum","created_at":"2026-03-02T09:00:00Z","body":"no team"}"#, Some("missing_field"));
     put(&mut f, br#"{"schema":"feedback/v1","event_id":"e2","resource_id":"r","user_id":"emp-000006","type":"rating","value":"five","occurred_at":"2026-03-02T09:00:00Z"}"#, Some("wrong_type"));
-    put(&mut f, br#"{"schema":"feedback/v2","event_id":"e3"}"#, Some("unknown_schema"));
+    put(
+        &mut f,
+        br#"{"schema":"feedback/v2","event_id":"e3"}"#,
+        Some("unknown_schema"),
+    );
     put(&mut f, b"[1,2,3]", Some("not_object"));
-    put(&mut f, b"{\"schema\":\"post/v1\",\"body\":\"\xff\"}", Some("not_utf8"));
-    let huge = post("p5", "emp-000007", "2026-03-02T09:00:00Z", &"a".repeat(1_100_000));
+    put(
+        &mut f,
+        b"{\"schema\":\"post/v1\",\"body\":\"\xff\"}",
+        Some("not_utf8"),
+    );
+    let huge = post(
+        "p5",
+        "emp-000007",
+        "2026-03-02T09:00:00Z",
+        &"a".repeat(1_100_000),
+    );
     put(&mut f, huge.as_bytes(), Some("oversize"));
     put(&mut f, b"   ", None); // blank: no record
-    put(&mut f, rating("e4", "emp-000008", 2, "2026-03-04T08:00:00+02:00").as_bytes(), None);
+    put(
+        &mut f,
+        rating("e4", "emp-000008", 2, "2026-03-04T08:00:00+02:00").as_bytes(),
+        None,
+    );
     bad
 }
 
@@ -45,29 +96,59 @@ fn ingest_routes_quarantines_and_keeps_duplicates_once() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("mixed.jsonl");
     let bad = mixed_input(&input);
-    let out = ok(run(dir.path(), &["--lake", "lake", "ingest", "file", "--json", "mixed.jsonl"]));
+    let out = ok(run(
+        dir.path(),
+        &["--lake", "lake", "ingest", "file", "--json", "mixed.jsonl"],
+    ));
     let summary: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(summary["accepted"]["posts"], 2, "{summary}");
     assert_eq!(summary["accepted"]["feedback"], 2, "{summary}");
     assert_eq!(summary["duplicates"]["posts"], 1, "{summary}");
-    assert_eq!(summary["quarantined"].as_object().unwrap().values().map(|v| v.as_i64().unwrap()).sum::<i64>(), bad.len() as i64);
+    assert_eq!(
+        summary["quarantined"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_i64().unwrap())
+            .sum::<i64>(),
+        bad.len() as i64
+    );
 
     let lake = dir.path().join("lake");
-    let ids: Vec<String> = query_json(dir.path(), &lake, "SELECT post_id FROM posts ORDER BY post_id")
-        .iter()
-        .map(|r| r["post_id"].as_str().unwrap().to_string())
-        .collect();
+    let ids: Vec<String> = query_json(
+        dir.path(),
+        &lake,
+        "SELECT post_id FROM posts ORDER BY post_id",
+    )
+    .iter()
+    .map(|r| r["post_id"].as_str().unwrap().to_string())
+    .collect();
     assert_eq!(ids, ["p1", "p2"]);
-    let q = query_json(dir.path(), &lake, "SELECT source_position, reason_code, field, reason FROM quarantine");
+    let q = query_json(
+        dir.path(),
+        &lake,
+        "SELECT source_position, reason_code, field, reason FROM quarantine",
+    );
     let got: BTreeMap<i64, String> = q
         .iter()
-        .map(|r| (r["source_position"].as_i64().unwrap(), r["reason_code"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["source_position"].as_i64().unwrap(),
+                r["reason_code"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let want: BTreeMap<i64, String> = bad.iter().map(|(k, v)| (*k, v.to_string())).collect();
     assert_eq!(got, want);
     // Reasons name the field.
-    let by_code: BTreeMap<&str, &Value> = q.iter().map(|r| (r["reason_code"].as_str().unwrap(), r)).collect();
-    assert_eq!(by_code["out_of_range"]["reason"], "created_at: expected RFC 3339 timestamp with offset, got \"yesterday\"");
+    let by_code: BTreeMap<&str, &Value> = q
+        .iter()
+        .map(|r| (r["reason_code"].as_str().unwrap(), r))
+        .collect();
+    assert_eq!(
+        by_code["out_of_range"]["reason"],
+        "created_at: expected RFC 3339 timestamp with offset, got \"yesterday\""
+    );
     assert_eq!(by_code["missing_field"]["field"], "team");
     assert_eq!(by_code["wrong_type"]["field"], "value");
 }
@@ -76,7 +157,10 @@ fn ingest_routes_quarantines_and_keeps_duplicates_once() {
 fn human_summary_names_tables_and_reasons() {
     let dir = tempfile::tempdir().unwrap();
     mixed_input(&dir.path().join("mixed.jsonl"));
-    let out = ok(run(dir.path(), &["--lake", "lake", "ingest", "file", "mixed.jsonl"]));
+    let out = ok(run(
+        dir.path(),
+        &["--lake", "lake", "ingest", "file", "mixed.jsonl"],
+    ));
     assert!(out.contains("posts"), "{out}");
     assert!(out.contains("1 duplicate(s)"), "{out}");
     assert!(out.contains("not_json 1"), "{out}");
@@ -87,10 +171,16 @@ fn human_summary_names_tables_and_reasons() {
 fn reingesting_the_same_file_leaves_the_lake_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     mixed_input(&dir.path().join("mixed.jsonl"));
-    ok(run(dir.path(), &["--lake", "lake", "ingest", "file", "mixed.jsonl"]));
+    ok(run(
+        dir.path(),
+        &["--lake", "lake", "ingest", "file", "mixed.jsonl"],
+    ));
     let before = snapshot(&dir.path().join("lake"));
     assert!(before.len() >= 3);
-    let out = ok(run(dir.path(), &["--lake", "lake", "ingest", "file", "--json", "mixed.jsonl"]));
+    let out = ok(run(
+        dir.path(),
+        &["--lake", "lake", "ingest", "file", "--json", "mixed.jsonl"],
+    ));
     let summary: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(summary["files_written"], 0, "{summary}");
     assert_eq!(summary["duplicates"]["posts"], 3, "{summary}");
@@ -98,8 +188,15 @@ fn reingesting_the_same_file_leaves_the_lake_unchanged() {
     let after = snapshot(&dir.path().join("lake"));
     assert_eq!(before, after, "second ingest changed the lake");
     // A copy under another name has the same content hash: still nothing new.
-    std::fs::copy(dir.path().join("mixed.jsonl"), dir.path().join("copy.jsonl")).unwrap();
-    ok(run(dir.path(), &["--lake", "lake", "ingest", "file", "copy.jsonl"]));
+    std::fs::copy(
+        dir.path().join("mixed.jsonl"),
+        dir.path().join("copy.jsonl"),
+    )
+    .unwrap();
+    ok(run(
+        dir.path(),
+        &["--lake", "lake", "ingest", "file", "copy.jsonl"],
+    ));
     assert_eq!(before.len(), snapshot(&dir.path().join("lake")).len());
 }
 
@@ -119,7 +216,12 @@ fn stdin_is_ingested() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
     let out = ok(child.wait_with_output().unwrap());
     let summary: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(summary["accepted"]["posts"], 1);
@@ -129,7 +231,10 @@ fn stdin_is_ingested() {
 #[test]
 fn missing_input_fails_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run(dir.path(), &["--lake", "lake", "ingest", "file", "nope.jsonl"]);
+    let o = run(
+        dir.path(),
+        &["--lake", "lake", "ingest", "file", "nope.jsonl"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nope.jsonl"), "{}", stderr(&o));
 }
@@ -137,34 +242,91 @@ fn missing_input_fails_with_a_clear_message() {
 #[test]
 fn missing_key_file_with_existing_lake_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.jsonl"), post("k1", "emp-1", "2026-01-01T00:00:00Z", "x") + "\n").unwrap();
+    std::fs::write(
+        dir.path().join("a.jsonl"),
+        post("k1", "emp-1", "2026-01-01T00:00:00Z", "x") + "\n",
+    )
+    .unwrap();
     // First ingest without a configured key creates the key file.
-    let o = murmur().current_dir(dir.path()).args(["--lake", "lake", "ingest", "file", "a.jsonl"]).output().unwrap();
+    let o = murmur()
+        .current_dir(dir.path())
+        .args(["--lake", "lake", "ingest", "file", "a.jsonl"])
+        .output()
+        .unwrap();
     ok(o);
     let key = dir.path().join("data/pseudonym.key");
     assert!(key.exists());
     std::fs::remove_file(&key).unwrap();
-    let o = murmur().current_dir(dir.path()).args(["--lake", "lake", "ingest", "file", "a.jsonl"]).output().unwrap();
+    let o = murmur()
+        .current_dir(dir.path())
+        .args(["--lake", "lake", "ingest", "file", "a.jsonl"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("pseudonymisation key file"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("pseudonymisation key file"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn query_formats_and_errors() {
     let dir = tempfile::tempdir().unwrap();
     mixed_input(&dir.path().join("mixed.jsonl"));
-    ok(run(dir.path(), &["--lake", "lake", "ingest", "file", "mixed.jsonl"]));
-    let csv = ok(run(dir.path(), &["--lake", "lake", "query", "--format", "csv", "SELECT post_id, kind FROM posts ORDER BY post_id"]));
-    assert_eq!(csv.lines().collect::<Vec<_>>(), ["post_id,kind", "p1,question", "p2,question"]);
-    let table = ok(run(dir.path(), &["--lake", "lake", "query", "SELECT COUNT(*) AS n FROM feedback"]));
+    ok(run(
+        dir.path(),
+        &["--lake", "lake", "ingest", "file", "mixed.jsonl"],
+    ));
+    let csv = ok(run(
+        dir.path(),
+        &[
+            "--lake",
+            "lake",
+            "query",
+            "--format",
+            "csv",
+            "SELECT post_id, kind FROM posts ORDER BY post_id",
+        ],
+    ));
+    assert_eq!(
+        csv.lines().collect::<Vec<_>>(),
+        ["post_id,kind", "p1,question", "p2,question"]
+    );
+    let table = ok(run(
+        dir.path(),
+        &[
+            "--lake",
+            "lake",
+            "query",
+            "SELECT COUNT(*) AS n FROM feedback",
+        ],
+    ));
     assert!(table.contains("| n |") || table.contains("| n"), "{table}");
     assert!(table.contains("| 2 "), "{table}");
     // The partition column is a DATE; the type column needs no quoting.
-    let rows = query_json(dir.path(), &dir.path().join("lake"), "SELECT date, type FROM feedback WHERE date = DATE '2026-03-03'");
+    let rows = query_json(
+        dir.path(),
+        &dir.path().join("lake"),
+        "SELECT date, type FROM feedback WHERE date = DATE '2026-03-03'",
+    );
     assert_eq!(rows.len(), 1, "{rows:?}");
-    let empty = ok(run(dir.path(), &["--lake", "lake", "query", "--format", "json", "SELECT * FROM posts WHERE false"]));
+    let empty = ok(run(
+        dir.path(),
+        &[
+            "--lake",
+            "lake",
+            "query",
+            "--format",
+            "json",
+            "SELECT * FROM posts WHERE false",
+        ],
+    ));
     assert_eq!(empty.trim(), "[]");
-    let bad = run(dir.path(), &["--lake", "lake", "query", "SELECT nope FROM posts"]);
+    let bad = run(
+        dir.path(),
+        &["--lake", "lake", "query", "SELECT nope FROM posts"],
+    );
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("nope"), "{}", stderr(&bad));
 }
@@ -197,4 +359,42 @@ fn config_check_lists_every_problem_and_hides_secrets() {
         .output()
         .unwrap();
     assert!(stdout(&o).contains("from-env"), "{}", stdout(&o));
+}
+
+#[test]
+fn sentiment_scores_each_line_from_stdin() {
+    let mut child = murmur()
+        .args(["sentiment"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Thanks, the job aid finally made it click!\nI'm stuck again, the expense tool keeps crashing.\n\n")
+        .unwrap();
+    let out = ok(child.wait_with_output().unwrap());
+    let scores: Vec<f64> = out.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(scores.len(), 3, "{out}");
+    assert!(scores[0] > 0.3, "{out}");
+    assert!(scores[1] < -0.3, "{out}");
+    assert_eq!(scores[2], 0.0);
+    // VADER's published example, with the original lexicon only.
+    let mut child = murmur()
+        .args(["sentiment", "--vader-only", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"VADER is smart, handsome, and funny.\n")
+        .unwrap();
+    let out = ok(child.wait_with_output().unwrap());
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["compound"], 0.8316);
 }

@@ -14,8 +14,16 @@ fn generate(dir: &Path, people: u32, weeks: u32, seed: u64) {
     ok(run(
         dir,
         &[
-            "fixtures", "generate", "--people", &people.to_string(), "--weeks",
-            &weeks.to_string(), "--seed", &seed.to_string(), "--out", "sample",
+            "fixtures",
+            "generate",
+            "--people",
+            &people.to_string(),
+            "--weeks",
+            &weeks.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--out",
+            "sample",
         ],
     ));
 }
@@ -24,7 +32,12 @@ fn inputs(dir: &Path) -> Vec<Vec<u8>> {
     let mut lines = Vec::new();
     for f in ["posts.jsonl", "feedback.jsonl"] {
         let bytes = std::fs::read(dir.join("sample").join(f)).unwrap();
-        lines.extend(bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec));
+        lines.extend(
+            bytes
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec),
+        );
     }
     lines
 }
@@ -38,7 +51,15 @@ fn micros(iso: &str) -> i64 {
 fn ingest(dir: &Path) -> Value {
     let out = ok(run(
         dir,
-        &["--lake", "lake", "ingest", "file", "--json", "sample/posts.jsonl", "sample/feedback.jsonl"],
+        &[
+            "--lake",
+            "lake",
+            "ingest",
+            "file",
+            "--json",
+            "sample/posts.jsonl",
+            "sample/feedback.jsonl",
+        ],
     ));
     serde_json::from_str(&out).unwrap()
 }
@@ -65,14 +86,29 @@ fn round_trip_through_an_independent_reader() {
             Err(_) => bad += 1,
         }
     }
-    assert!(posts.len() > 100 && feedback.len() > 100 && bad > 0, "sample too small");
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("sample/truth.json")).unwrap()).unwrap();
-    assert_eq!(truth["expected"]["posts_valid_distinct"], posts.len() as u64);
-    assert_eq!(truth["expected"]["feedback_valid_distinct"], feedback.len() as u64);
+    assert!(
+        posts.len() > 100 && feedback.len() > 100 && bad > 0,
+        "sample too small"
+    );
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("sample/truth.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        truth["expected"]["posts_valid_distinct"],
+        posts.len() as u64
+    );
+    assert_eq!(
+        truth["expected"]["feedback_valid_distinct"],
+        feedback.len() as u64
+    );
     assert_eq!(summary["accepted"]["posts"], posts.len() as u64);
 
     let lake = read_lake(&dir.path().join("lake"));
-    assert_eq!(lake["posts"]["schema"]["created_at"], "timestamp[us, tz=UTC]");
+    assert_eq!(
+        lake["posts"]["schema"]["created_at"],
+        "timestamp[us, tz=UTC]"
+    );
     let rows = lake["posts"]["rows"].as_array().unwrap();
     assert_eq!(rows.len(), posts.len());
     let mut seen = BTreeSet::new();
@@ -80,13 +116,23 @@ fn round_trip_through_an_independent_reader() {
         let id = row["post_id"].as_str().unwrap();
         assert!(seen.insert(id.to_string()), "post {id} twice in the lake");
         let p = &posts[id];
-        assert_eq!(micros(row["created_at"].as_str().unwrap()), p.created_at, "{id}");
+        assert_eq!(
+            micros(row["created_at"].as_str().unwrap()),
+            p.created_at,
+            "{id}"
+        );
         assert_eq!(row["body"], p.body.as_str());
         assert_eq!(row["team"], p.team.as_str());
         assert_eq!(row["kind"], p.kind.as_str());
         assert_eq!(row["author_id"], pseudo.pseudonymise(&p.author_id).as_str());
-        let date = chrono::DateTime::from_timestamp_micros(p.created_at).unwrap().date_naive();
-        assert_eq!(row["date"].as_str().unwrap(), date.to_string(), "partition of {id}");
+        let date = chrono::DateTime::from_timestamp_micros(p.created_at)
+            .unwrap()
+            .date_naive();
+        assert_eq!(
+            row["date"].as_str().unwrap(),
+            date.to_string(),
+            "partition of {id}"
+        );
     }
     let rows = lake["feedback"]["rows"].as_array().unwrap();
     assert_eq!(rows.len(), feedback.len());
@@ -99,7 +145,11 @@ fn round_trip_through_an_independent_reader() {
     assert_eq!(lake["quarantine"]["rows"].as_array().unwrap().len(), bad);
 
     // murmur query gives the same counts as the independent reader.
-    let q = query_json(dir.path(), &dir.path().join("lake"), "SELECT (SELECT COUNT(*) FROM posts) AS p, (SELECT COUNT(*) FROM feedback) AS f, (SELECT COUNT(*) FROM quarantine) AS q");
+    let q = query_json(
+        dir.path(),
+        &dir.path().join("lake"),
+        "SELECT (SELECT COUNT(*) FROM posts) AS p, (SELECT COUNT(*) FROM feedback) AS f, (SELECT COUNT(*) FROM quarantine) AS q",
+    );
     assert_eq!(q[0]["p"], posts.len() as u64);
     assert_eq!(q[0]["f"], feedback.len() as u64);
     assert_eq!(q[0]["q"], bad as u64);
@@ -131,14 +181,21 @@ fn no_raw_id_reaches_the_lake() {
     for (path, bytes) in snapshot(&dir.path().join("lake")) {
         let text = String::from_utf8_lossy(&bytes);
         for id in &ids {
-            assert!(!text.contains(id.as_str()), "raw id {id} in {}", path.display());
+            assert!(
+                !text.contains(id.as_str()),
+                "raw id {id} in {}",
+                path.display()
+            );
         }
     }
     // 2. No raw id in any decoded value (the files are compressed, so also look inside).
     let lake = read_lake(&dir.path().join("lake"));
     let decoded = lake.to_string();
     for id in &ids {
-        assert!(!decoded.contains(&format!("\"{id}\"")), "raw id {id} in decoded lake values");
+        assert!(
+            !decoded.contains(&format!("\"{id}\"")),
+            "raw id {id} in decoded lake values"
+        );
     }
     // Quarantined records keep their raw bytes, with ids pseudonymised.
     let q = lake["quarantine"]["rows"].as_array().unwrap();
@@ -157,7 +214,14 @@ fn killed_mid_write_leaves_no_partial_file_and_restart_is_exactly_once() {
             .env("MURMUR__PRIVACY__KEY", KEY)
             .env("MURMUR__INGEST__FILE_MAX_ROWS", "200")
             .env("MURMUR__INGEST__MAX_BUFFERED_EVENTS", "400")
-            .args(["--lake", "lake", "ingest", "file", "sample/posts.jsonl", "sample/feedback.jsonl"])
+            .args([
+                "--lake",
+                "lake",
+                "ingest",
+                "file",
+                "sample/posts.jsonl",
+                "sample/feedback.jsonl",
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -179,30 +243,79 @@ fn killed_mid_write_leaves_no_partial_file_and_restart_is_exactly_once() {
             read_lake(&lake_dir);
         }
     }
-    assert!(kills >= 5, "only {kills} runs were killed mid-ingest; make the input larger");
-    let out = ok(run(dir.path(), &["--lake", "lake", "ingest", "file", "sample/posts.jsonl", "sample/feedback.jsonl"]));
+    assert!(
+        kills >= 5,
+        "only {kills} runs were killed mid-ingest; make the input larger"
+    );
+    let out = ok(run(
+        dir.path(),
+        &[
+            "--lake",
+            "lake",
+            "ingest",
+            "file",
+            "sample/posts.jsonl",
+            "sample/feedback.jsonl",
+        ],
+    ));
     assert!(out.contains("posts"));
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("sample/truth.json")).unwrap()).unwrap();
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("sample/truth.json")).unwrap(),
+    )
+    .unwrap();
     let lake = read_lake(&lake_dir);
     for (table, id, expected) in [
-        ("posts", "post_id", &truth["expected"]["posts_valid_distinct"]),
-        ("feedback", "event_id", &truth["expected"]["feedback_valid_distinct"]),
+        (
+            "posts",
+            "post_id",
+            &truth["expected"]["posts_valid_distinct"],
+        ),
+        (
+            "feedback",
+            "event_id",
+            &truth["expected"]["feedback_valid_distinct"],
+        ),
     ] {
         let rows = lake[table]["rows"].as_array().unwrap();
         let ids: BTreeSet<&str> = rows.iter().map(|r| r[id].as_str().unwrap()).collect();
-        assert_eq!(ids.len(), rows.len(), "{table}: duplicate rows after restarts");
-        assert_eq!(rows.len() as u64, expected.as_u64().unwrap(), "{table}: rows lost or extra");
+        assert_eq!(
+            ids.len(),
+            rows.len(),
+            "{table}: duplicate rows after restarts"
+        );
+        assert_eq!(
+            rows.len() as u64,
+            expected.as_u64().unwrap(),
+            "{table}: rows lost or extra"
+        );
     }
     let positions: BTreeSet<(String, i64)> = lake["quarantine"]["rows"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["source_id"].as_str().unwrap().to_string(), r["source_position"].as_i64().unwrap()))
+        .map(|r| {
+            (
+                r["source_id"].as_str().unwrap().to_string(),
+                r["source_position"].as_i64().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(positions.len(), lake["quarantine"]["rows"].as_array().unwrap().len(), "quarantine rows twice");
+    assert_eq!(
+        positions.len(),
+        lake["quarantine"]["rows"].as_array().unwrap().len(),
+        "quarantine rows twice"
+    );
     // No temporary files are left once a run has completed.
     for (path, _) in snapshot(&lake_dir) {
-        assert!(!path.file_name().unwrap().to_string_lossy().starts_with(".tmp-"), "{}", path.display());
+        assert!(
+            !path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".tmp-"),
+            "{}",
+            path.display()
+        );
     }
 }
 
@@ -222,13 +335,28 @@ fn demo_runs_end_to_end_without_a_broker() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("out/pseudonym.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("out/pseudonym.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let rows = query_json(dir.path(), &dir.path().join("out/lake"), "SELECT COUNT(*) AS n FROM posts");
+    let rows = query_json(
+        dir.path(),
+        &dir.path().join("out/lake"),
+        "SELECT COUNT(*) AS n FROM posts",
+    );
     assert!(rows[0]["n"].as_u64().unwrap() > 50, "{rows:?}");
     // Running it again replaces, it does not append.
-    ok(murmur().current_dir(dir.path()).args(["demo", "--out", "out", "--people", "40", "--weeks", "4"]).output().unwrap());
-    let again = query_json(dir.path(), &dir.path().join("out/lake"), "SELECT COUNT(*) AS n FROM posts");
+    ok(murmur()
+        .current_dir(dir.path())
+        .args(["demo", "--out", "out", "--people", "40", "--weeks", "4"])
+        .output()
+        .unwrap());
+    let again = query_json(
+        dir.path(),
+        &dir.path().join("out/lake"),
+        "SELECT COUNT(*) AS n FROM posts",
+    );
     assert_eq!(rows, again);
 }

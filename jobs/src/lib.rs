@@ -5,6 +5,7 @@
 pub mod error;
 pub mod jobs;
 pub mod output;
+pub mod sentiment;
 pub mod session;
 pub mod sql;
 

@@ -37,7 +37,9 @@ pub fn write(batches: &[RecordBatch], format: Format, out: &mut dyn Write) -> Re
             writeln!(out, "{table}").map_err(|e| err(e.into()))?;
         }
         Format::Csv => {
-            let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            let mut w = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(out);
             for b in batches {
                 w.write(b).map_err(err)?;
             }

@@ -4,7 +4,9 @@ use crate::Result;
 use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::prelude::{CsvReadOptions, SessionConfig, SessionContext};
 use std::path::Path;
 use std::sync::Arc;
@@ -20,7 +22,11 @@ pub struct LakeTable {
 
 /// Opens a session with every lake table registered (partition column `date`, a DATE) and,
 /// when `catalog` is given, its CSV files (`resources`, `teams`) as tables.
-pub async fn open(lake: &Path, tables: &[LakeTable], catalog: Option<&Path>) -> Result<SessionContext> {
+pub async fn open(
+    lake: &Path,
+    tables: &[LakeTable],
+    catalog: Option<&Path>,
+) -> Result<SessionContext> {
     let config = SessionConfig::new()
         .with_information_schema(true)
         .with_target_partitions(2);

@@ -9,7 +9,9 @@ use murmur_jobs::sql;
 use std::sync::Arc;
 
 fn ts(s: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros()
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap()
+        .timestamp_micros()
 }
 
 fn table(ctx: &SessionContext, name: &str, cols: Vec<(&str, ArrayRef)>) {
@@ -82,7 +84,10 @@ fn fixture() -> SessionContext {
         &ctx,
         "quarantine",
         vec![
-            ("reason_code", strs(&["not_json", "missing_field", "not_json"])),
+            (
+                "reason_code",
+                strs(&["not_json", "missing_field", "not_json"]),
+            ),
             (
                 "field",
                 Arc::new(StringArray::from(vec![None, Some("team"), None])) as ArrayRef,
@@ -184,7 +189,10 @@ fn every_sql_file_is_embedded() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         if let Some(stem) = name.strip_suffix(".sql") {
-            assert!(sql::get(stem).is_some(), "sql/{name} is not in jobs::sql::ALL");
+            assert!(
+                sql::get(stem).is_some(),
+                "sql/{name} is not in jobs::sql::ALL"
+            );
         }
     }
 }

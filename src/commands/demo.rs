@@ -25,7 +25,9 @@ pub fn run(
     config.privacy.key_file = out.join("pseudonym.key");
 
     let sample = out.join("sample");
-    println!("1/3 Generating a sample organisation ({people} people, {weeks} weeks, seed {seed}) …");
+    println!(
+        "1/3 Generating a sample organisation ({people} people, {weeks} weeks, seed {seed}) …"
+    );
     let summary = super::fixtures::write(people, weeks, seed, &sample)?;
     println!(
         "    {} posts, {} feedback events → {}",
@@ -84,6 +86,9 @@ pub fn run(
     println!(
         "  murmur --lake {lake_arg} query --format json \"SELECT reason_code, field, reason FROM quarantine LIMIT 5\""
     );
-    println!("  The pseudonymisation key is {} (mode 0600); keep it with the lake.", config.privacy.key_file.display());
+    println!(
+        "  The pseudonymisation key is {} (mode 0600); keep it with the lake.",
+        config.privacy.key_file.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -20,5 +20,13 @@ pub fn generate(people: u32, weeks: u32, seed: u64, out: &Path) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-pub struct Summary { pub posts: u64, pub feedback: u64, pub malformed: u64, pub duplicates: u64, pub files: Vec<std::path::PathBuf> }
-pub fn write(_p: u32, _w: u32, _s: u64, _o: &Path) -> anyhow::Result<Summary> { anyhow::bail!("stub") }
+pub struct Summary {
+    pub posts: u64,
+    pub feedback: u64,
+    pub malformed: u64,
+    pub duplicates: u64,
+    pub files: Vec<std::path::PathBuf>,
+}
+pub fn write(_p: u32, _w: u32, _s: u64, _o: &Path) -> anyhow::Result<Summary> {
+    anyhow::bail!("stub")
+}

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// only when the lake holds no events yet (a new key would break continuity otherwise).
 pub fn pseudonymiser(config: &Config, lake: &Lake) -> anyhow::Result<Pseudonymiser> {
     if let Some(key) = &config.privacy.key {
-        return Ok(Pseudonymiser::from_hex(key).context("privacy.key")?);
+        return Pseudonymiser::from_hex(key).context("privacy.key");
     }
     let path = &config.privacy.key_file;
     if !path.exists() {
@@ -86,7 +86,11 @@ pub fn run_with_progress(
             bar.set_position(p.bytes_done);
         } else if last_log.elapsed() > Duration::from_secs(10) {
             last_log = Instant::now();
-            tracing::info!(bytes_done = p.bytes_done, bytes_total = p.bytes_total, "Ingest progress.");
+            tracing::info!(
+                bytes_done = p.bytes_done,
+                bytes_total = p.bytes_total,
+                "Ingest progress."
+            );
         }
     };
     let stats = ingest_files(lake, pseudo, inputs, &config.ingest, &mut on_progress);
@@ -128,7 +132,10 @@ fn print_summary(stats: &Stats, lake: &str, inputs: usize, elapsed: Duration) {
             format!(" ({})", reasons.join(", "))
         },
         if stats.already_quarantined > 0 {
-            format!(", {} already quarantined earlier", stats.already_quarantined)
+            format!(
+                ", {} already quarantined earlier",
+                stats.already_quarantined
+            )
         } else {
             String::new()
         }

@@ -4,6 +4,7 @@ pub mod demo;
 pub mod fixtures;
 pub mod ingest;
 pub mod query;
+pub mod sentiment;
 
 use crate::config;
 use std::path::Path;

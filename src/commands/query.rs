@@ -48,7 +48,11 @@ pub fn run(config: &Config, sql: &str, format: Format) -> anyhow::Result<ExitCod
     }
     let rt = tokio::runtime::Runtime::new()?;
     let batches = rt.block_on(async {
-        let catalog = config.catalog.path.is_dir().then_some(config.catalog.path.as_path());
+        let catalog = config
+            .catalog
+            .path
+            .is_dir()
+            .then_some(config.catalog.path.as_path());
         let ctx = murmur_jobs::session::open(&config.lake.path, &lake_tables(), catalog).await?;
         murmur_jobs::session::query(&ctx, sql).await
     })?;

@@ -94,7 +94,14 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 pub fn query_json(dir: &Path, lake: &Path, sql: &str) -> Vec<serde_json::Value> {
     let out = ok(run(
         dir,
-        &["--lake", lake.to_str().unwrap(), "query", "--format", "json", sql],
+        &[
+            "--lake",
+            lake.to_str().unwrap(),
+            "query",
+            "--format",
+            "json",
+            sql,
+        ],
     ));
     match serde_json::from_str::<serde_json::Value>(&out).expect("query prints JSON") {
         serde_json::Value::Array(rows) => rows,

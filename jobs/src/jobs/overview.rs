@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 /// Queries of this job, in report order, with their headings.
 const SECTIONS: &[(&str, &str)] = &[
     ("weekly_volume", "Posts per week and kind"),
-    ("team_volume", "Posts per team (teams with enough distinct authors)"),
+    (
+        "team_volume",
+        "Posts per team (teams with enough distinct authors)",
+    ),
     ("feedback_by_type", "Feedback on learning resources"),
     ("quarantine_reasons", "Quarantined records"),
 ];
@@ -76,8 +79,8 @@ fn write_parquet(path: &Path, batches: &[RecordBatch]) -> Result<()> {
         return Ok(());
     };
     let file = std::fs::File::create(path).map_err(io)?;
-    let mut w = ArrowWriter::try_new(file, first.schema(), None)
-        .map_err(|e| Error::Query(e.into()))?;
+    let mut w =
+        ArrowWriter::try_new(file, first.schema(), None).map_err(|e| Error::Query(e.into()))?;
     for b in batches {
         w.write(b).map_err(|e| Error::Query(e.into()))?;
     }
