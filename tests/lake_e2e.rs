@@ -174,8 +174,25 @@ fn raw_ids(lines: &[Vec<u8>]) -> BTreeSet<String> {
 fn no_raw_id_reaches_the_lake() {
     let dir = tempfile::tempdir().unwrap();
     generate(dir.path(), 40, 4, 5);
+    // Bad records carry raw ids too: one valid JSON with a bad field, one broken JSON.
+    std::fs::write(
+        dir.path().join("sample/bad.jsonl"),
+        concat!(
+            r#"{"schema":"post/v1","post_id":"b1","thread_id":"b1","kind":"question","author_id":"emp-secret-1","team":"x","channel":"forum","created_at":"soon","body":"x"}"#,
+            "\n",
+            r#"{"schema":"feedback/v1","user_id" : "emp-secret-2","event_id":"#,
+            "\n"
+        ),
+    )
+    .unwrap();
     ingest(dir.path());
-    let ids = raw_ids(&inputs(dir.path()));
+    ok(run(
+        dir.path(),
+        &["--lake", "lake", "ingest", "file", "sample/bad.jsonl"],
+    ));
+    let mut ids = raw_ids(&inputs(dir.path()));
+    ids.insert("emp-secret-1".into());
+    ids.insert("emp-secret-2".into());
     assert!(ids.len() >= 30, "too few ids: {}", ids.len());
     // 1. No raw id in any byte of any file (catches Parquet statistics and metadata).
     for (path, bytes) in snapshot(&dir.path().join("lake")) {
@@ -198,8 +215,23 @@ fn no_raw_id_reaches_the_lake() {
         );
     }
     // Quarantined records keep their raw bytes, with ids pseudonymised.
-    let q = lake["quarantine"]["rows"].as_array().unwrap();
-    assert!(!q.is_empty());
+    let pseudo = Pseudonymiser::from_hex(KEY).unwrap();
+    let raws: Vec<&str> = lake["quarantine"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["raw"].as_str().unwrap())
+        .collect();
+    assert!(
+        raws.iter()
+            .any(|r| r.contains(&pseudo.pseudonymise("emp-secret-1"))),
+        "{raws:?}"
+    );
+    assert!(
+        raws.iter()
+            .any(|r| r.contains(&pseudo.pseudonymise("emp-secret-2"))),
+        "{raws:?}"
+    );
 }
 
 #[test]

@@ -20,13 +20,29 @@ pub fn generate(people: u32, weeks: u32, seed: u64, out: &Path) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-pub struct Summary {
-    pub posts: u64,
-    pub feedback: u64,
-    pub malformed: u64,
-    pub duplicates: u64,
-    pub files: Vec<std::path::PathBuf>,
-}
-pub fn write(_p: u32, _w: u32, _s: u64, _o: &Path) -> anyhow::Result<Summary> {
-    anyhow::bail!("stub")
+/// Generates with a progress bar on a terminal.
+pub fn write(
+    people: u32,
+    weeks: u32,
+    seed: u64,
+    out: &Path,
+) -> anyhow::Result<murmur_fixtures::Summary> {
+    let opts = murmur_fixtures::GenerateOptions {
+        people,
+        weeks,
+        seed,
+        ..Default::default()
+    };
+    let bar = super::interactive().then(|| indicatif::ProgressBar::new(u64::from(weeks) * 7));
+    let mut progress = |done: u32, total: u32| {
+        if let Some(bar) = &bar {
+            bar.set_length(u64::from(total));
+            bar.set_position(u64::from(done));
+        }
+    };
+    let summary = murmur_fixtures::generate(&opts, out, &mut progress)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(summary)
 }
