@@ -8,5 +8,6 @@ pub mod output;
 pub mod sentiment;
 pub mod session;
 pub mod sql;
+pub mod text;
 
 pub use error::{Error, Result};
