@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use murmur_pipeline::ingest::IngestOptions;
+use murmur_pipeline::ingest::kafka::KafkaOptions;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,8 @@ pub struct Config {
     pub privacy: PrivacyConfig,
     /// Ingest buffers.
     pub ingest: IngestOptions,
+    /// Kafka ingest: brokers, group, topics, batching, librdkafka properties.
+    pub kafka: KafkaOptions,
 }
 
 /// `[lake]`
@@ -172,9 +175,10 @@ pub fn load_from(
     config.catalog = section(&mut root, "catalog", &source, &mut problems);
     config.privacy = section(&mut root, "privacy", &source, &mut problems);
     config.ingest = section(&mut root, "ingest", &source, &mut problems);
+    config.kafka = section(&mut root, "kafka", &source, &mut problems);
     for unknown in root.keys() {
         problems.push(format!(
-            "{source}: unknown section [{unknown}], expected one of [lake], [catalog], [privacy], [ingest]"
+            "{source}: unknown section [{unknown}], expected one of [lake], [catalog], [privacy], [ingest], [kafka]"
         ));
     }
     if let Some(lake) = &overrides.lake {
@@ -215,6 +219,7 @@ fn check(config: &Config) -> Vec<String> {
             problems.push(format!("{name}: expected a positive number, got 0"));
         }
     }
+    problems.extend(config.kafka.check());
     if config.lake.path.exists() && !config.lake.path.is_dir() {
         problems.push(format!(
             "lake.path: {} exists but is not a folder",
@@ -282,6 +287,49 @@ mod tests {
         assert!(all.contains("[ingets]"), "{all}");
         assert!(all.contains("privacy.key"), "{all}");
         assert!(problems.len() >= 3, "{all}");
+    }
+
+    #[test]
+    fn kafka_section_layers_and_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("murmur.toml");
+        std::fs::write(
+            &file,
+            "[kafka]\nbrokers = \"b1:9092,b2:9092\"\nflush_interval = \"2s\"\n\
+             [kafka.client]\n\"security.protocol\" = \"SASL_SSL\"\n\"session.timeout.ms\" = 6000\n",
+        )
+        .unwrap();
+        let c = load_from(
+            Some(&file),
+            &Overrides::default(),
+            env(&[
+                ("MURMUR__KAFKA__GROUP", "g2"),
+                ("MURMUR__KAFKA__FLUSH_INTERVAL", "1500"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.kafka.brokers, "b1:9092,b2:9092");
+        assert_eq!(c.kafka.group, "g2");
+        assert_eq!(
+            c.kafka.flush_interval,
+            std::time::Duration::from_millis(1500)
+        );
+        assert_eq!(c.kafka.client["session.timeout.ms"].to_string(), "6000");
+        assert_eq!(c.kafka.dlq_topic, None);
+        std::fs::write(
+            &file,
+            "[kafka]\nflush_interval = \"soon\"\nbrokres = \"x\"\n",
+        )
+        .unwrap();
+        let all = load_from(Some(&file), &Overrides::default(), env(&[]))
+            .unwrap_err()
+            .join("\n");
+        assert!(all.contains("[kafka]"), "{all}");
+        std::fs::write(&file, "[kafka.client]\n\"enable.auto.commit\" = true\n").unwrap();
+        let all = load_from(Some(&file), &Overrides::default(), env(&[]))
+            .unwrap_err()
+            .join("\n");
+        assert!(all.contains("enable.auto.commit"), "{all}");
     }
 
     #[test]

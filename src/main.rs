@@ -29,6 +29,8 @@ enum Command {
     /// Ingest events into the lake.
     #[command(subcommand)]
     Ingest(IngestCommand),
+    /// Publish JSONL events to Kafka (keyed by thread_id / resource_id), for trying murmur out.
+    Produce(commands::kafka::ProduceArgs),
     /// Run SQL over the lake tables (posts, feedback, quarantine, catalog tables).
     Query {
         /// Output format.
@@ -60,15 +62,8 @@ enum Command {
         /// Output folder.
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// People in the sample organisation.
-        #[arg(long, default_value_t = 400)]
-        people: u32,
-        /// Weeks of history.
-        #[arg(long, default_value_t = 26)]
-        weeks: u32,
-        /// Random seed.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
+        #[command(flatten)]
+        sample: SampleArgs,
     },
 }
 
@@ -83,25 +78,34 @@ enum IngestCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Consume murmur.posts and murmur.feedback as a consumer group, exactly once into the lake.
+    Kafka(commands::kafka::IngestKafkaArgs),
 }
 
 #[derive(Debug, Subcommand)]
 enum FixturesCommand {
     /// Write a deterministic sample organisation (events, catalog, truth.json).
     Generate {
-        /// People in the organisation.
-        #[arg(long, default_value_t = 400)]
-        people: u32,
-        /// Weeks of history.
-        #[arg(long, default_value_t = 26)]
-        weeks: u32,
-        /// Random seed.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
+        #[command(flatten)]
+        sample: SampleArgs,
         /// Output folder.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+}
+
+/// Size and seed of a sample organisation.
+#[derive(Debug, clap::Args)]
+struct SampleArgs {
+    /// People in the organisation.
+    #[arg(long, default_value_t = 400)]
+    people: u32,
+    /// Weeks of history.
+    #[arg(long, default_value_t = 26)]
+    weeks: u32,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,23 +159,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest(IngestCommand::File { paths, json }) => {
             commands::ingest::file(&load()?, &paths, json)
         }
+        Command::Ingest(IngestCommand::Kafka(args)) => commands::kafka::ingest(&load()?, &args),
+        Command::Produce(args) => commands::kafka::produce(&load()?, &args),
         Command::Query { format, sql } => commands::query::run(&load()?, &sql, format.into()),
-        Command::Fixtures(FixturesCommand::Generate {
-            people,
-            weeks,
-            seed,
-            out,
-        }) => commands::fixtures::generate(people, weeks, seed, &out),
+        Command::Fixtures(FixturesCommand::Generate { sample, out }) => {
+            commands::fixtures::generate(sample.people, sample.weeks, sample.seed, &out)
+        }
         Command::Sentiment {
             format,
             lexicon,
             vader_only,
         } => commands::sentiment::run(format, lexicon.as_deref(), vader_only),
-        Command::Demo {
-            out,
-            people,
-            weeks,
-            seed,
-        } => commands::demo::run(cli.config.as_deref(), &out, people, weeks, seed),
+        Command::Demo { out, sample } => commands::demo::run(
+            cli.config.as_deref(),
+            &out,
+            sample.people,
+            sample.weeks,
+            sample.seed,
+        ),
     }
 }

@@ -383,7 +383,11 @@ fn parse_feedback(f: &Fields<'_>) -> Result<Feedback, Rejection> {
                 .as_i64()
                 .ok_or_else(|| wrong_type("value", "an integer from 1 to 5", v))?;
             if !(1..=5).contains(&n) {
-                return Err(out_of_range("value", "an integer from 1 to 5", &n.to_string()));
+                return Err(out_of_range(
+                    "value",
+                    "an integer from 1 to 5",
+                    &n.to_string(),
+                ));
             }
             Some(n as i8)
         }

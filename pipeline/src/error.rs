@@ -57,6 +57,14 @@ pub enum Error {
     /// The pseudonymisation key is missing or unusable.
     #[error("pseudonymisation key: {0}")]
     Key(String),
+    /// The Kafka client failed (what it was doing is in `context`).
+    #[error("kafka: {context}: {source}")]
+    Kafka {
+        /// What murmur was doing, naming the topic or broker.
+        context: String,
+        /// What librdkafka said.
+        source: rdkafka::error::KafkaError,
+    },
 }
 
 impl Error {
@@ -70,7 +78,7 @@ impl Error {
                     | std::io::ErrorKind::TimedOut
                     | std::io::ErrorKind::WouldBlock
             ),
-            Error::Store { .. } => true,
+            Error::Store { .. } | Error::Kafka { .. } => true,
             _ => false,
         }
     }

