@@ -9,12 +9,15 @@ PYTHON := $(VENV)/bin/python
 export MURMUR_PYTHON := $(PYTHON)
 CARGO ?= cargo
 
-.PHONY: all build release demo test test-deps lint fmt bench clean-out help
+include mk/kafka.mk
+
+.PHONY: all build release demo test test-deps lint fmt bench bench-ingest clean-out help
 
 help:
 	@echo "make demo   - build, then run the whole pipeline on a generated sample organisation (./out/)"
 	@echo "make test   - install test tools, then fmt check, clippy and every test"
-	@echo "make bench  - release benchmarks (ingest throughput, peak memory)"
+	@echo "make bench  - release benchmarks (file and Kafka ingest throughput, peak memory)"
+	@echo "make broker - a local Kafka-protocol broker (tansu) on 127.0.0.1:9092"
 
 build:
 	$(CARGO) build
@@ -41,10 +44,12 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-test: test-deps lint
+test: test-deps kafka-test-deps lint
 	$(CARGO) test --workspace
 
-bench: test-deps release
+bench: bench-ingest bench-kafka
+
+bench-ingest: test-deps release
 	$(PYTHON) scripts/bench_ingest.py --binary $(CARGO_TARGET_DIR)/release/murmur
 
 clean-out:
