@@ -44,8 +44,10 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
+# Unit, integration and end-to-end tests; the last line totals every test binary's result.
 test: test-deps kafka-test-deps lint
-	$(CARGO) test --workspace
+	set -o pipefail; $(CARGO) test --workspace --all-targets 2>&1 | tee $(CARGO_TARGET_DIR)/test.log
+	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(CARGO_TARGET_DIR)/test.log
 
 bench: bench-ingest bench-kafka
 

@@ -77,14 +77,16 @@ pub fn run(
     }
 
     let lake_arg = config.lake.path.display();
+    // The command as it was invoked, so the hints work without murmur on PATH.
+    let bin = std::env::args().next().unwrap_or_else(|| "murmur".into());
     println!();
     println!("Done. Look at it:");
     println!("  cat {}", written.report.display());
     println!(
-        "  murmur --lake {lake_arg} query \"SELECT team, COUNT(*) AS posts FROM posts GROUP BY team ORDER BY posts DESC\""
+        "  {bin} --lake {lake_arg} query \"SELECT team, COUNT(*) AS posts FROM posts GROUP BY team ORDER BY posts DESC\""
     );
     println!(
-        "  murmur --lake {lake_arg} query --format json \"SELECT reason_code, field, reason FROM quarantine LIMIT 5\""
+        "  {bin} --lake {lake_arg} query --format json \"SELECT reason_code, field, reason FROM quarantine LIMIT 5\""
     );
     println!(
         "  The pseudonymisation key is {} (mode 0600); keep it with the lake.",
