@@ -337,7 +337,7 @@ fn kafka_two_consumers_share_partitions_and_one_takes_over() {
 fn kafka_broker_outage_is_waited_out() {
     let s = Setup::new(2, true, "");
     s.produce("first.jsonl", &posts(0..1000));
-    let ingest = s.ingest(&["--exit-when-idle", "15s"]);
+    let ingest = s.ingest(&["--exit-when-idle", "20s"]);
     ingest.wait_for_log("Partition assigned", Duration::from_secs(60));
     std::thread::sleep(Duration::from_secs(2));
     s.broker.cut();

@@ -42,12 +42,21 @@ pub fn tansu() -> PathBuf {
     panic!("tansu not found: run `make kafka-test-deps` (or set MURMUR_TANSU)");
 }
 
-/// A free TCP port on 127.0.0.1.
+/// A free TCP port on 127.0.0.1, never the same one twice in this test process (the OS
+/// may hand a just-released port out again, and tests run in parallel).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// A name no other test uses.
@@ -91,9 +100,11 @@ impl Broker {
 
     /// A broker clients reach only through a proxy ([`Broker::cut`], [`Broker::restore`]).
     pub fn start_behind_proxy() -> Broker {
+        // The proxy holds its port from the start, so the broker cannot be given it.
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy binds");
+        let public = listener.local_addr().expect("proxy address").port();
         let port = free_port();
-        let public = free_port();
-        let proxy = Proxy::start(public, port);
+        let proxy = Proxy::start(listener, port);
         Self::spawn(port, public, Some(proxy))
     }
 
@@ -172,8 +183,7 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    fn start(listen: u16, target: u16) -> Proxy {
-        let listener = TcpListener::bind(("127.0.0.1", listen)).expect("proxy binds");
+    fn start(listener: TcpListener, target: u16) -> Proxy {
         listener.set_nonblocking(true).expect("nonblocking");
         let up = Arc::new(AtomicBool::new(true));
         let conns: Arc<Mutex<Vec<TcpStream>>> = Arc::default();

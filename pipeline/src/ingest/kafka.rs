@@ -545,6 +545,8 @@ struct Ctx {
     generation: AtomicU64,
     counters: Arc<KafkaCounters>,
     last_error_log: Mutex<Option<Instant>>,
+    /// Last broker problem: `--exit-when-idle` does not count time the broker was away.
+    last_problem: Mutex<Option<Instant>>,
 }
 
 impl ClientContext for Ctx {
@@ -564,6 +566,7 @@ impl ClientContext for Ctx {
     fn error(&self, error: KafkaError, reason: &str) {
         // librdkafka reconnects by itself with backoff (reconnect.backoff.ms…); say so once
         // every few seconds rather than once per attempt.
+        *self.last_problem.lock().expect("problem time lock") = Some(Instant::now());
         let mut last = self.last_error_log.lock().expect("error log lock");
         if last.is_none_or(|t| t.elapsed() > Duration::from_secs(5)) {
             *last = Some(Instant::now());
@@ -719,6 +722,7 @@ pub fn ingest_kafka(
         generation: AtomicU64::new(0),
         counters: counters.clone(),
         last_error_log: Mutex::new(None),
+        last_problem: Mutex::new(None),
     };
     let consumer: BaseConsumer<Ctx> = options
         .consumer_config(&options.group)
@@ -796,6 +800,8 @@ pub fn ingest_kafka(
             tracing::warn!(%error, backoff_ms = backoff.as_millis() as u64, "Kafka consume error; retrying.");
             std::thread::sleep(backoff);
             backoff = (backoff * 2).min(Duration::from_secs(5));
+            // Not idle: the broker is away, we do not know that we have caught up.
+            last_message = Instant::now();
         } else if !polled.is_empty() {
             backoff = Duration::from_millis(100);
         }
@@ -839,9 +845,15 @@ pub fn ingest_kafka(
             log_progress(&counters, &mut last_counts, last_stats.elapsed());
             last_stats = Instant::now();
         }
+        let last_problem = *consumer
+            .context()
+            .last_problem
+            .lock()
+            .expect("problem time lock");
         if let Some(idle) = control.exit_when_idle
             && assigned_once
             && last_message.elapsed() >= idle
+            && last_problem.is_none_or(|t| t.elapsed() >= idle)
         {
             tracing::info!(
                 idle_s = idle.as_secs_f64(),
