@@ -1146,6 +1146,37 @@ pub fn produce_jsonl(
 mod tests {
     use super::*;
 
+    /// `[kafka.client]` reaches librdkafka, and this build has TLS and SASL (PLAIN, SCRAM,
+    /// OAUTHBEARER): a client for a secured cluster (MSK, Confluent Cloud) can be created.
+    #[test]
+    fn tls_and_sasl_client_properties_are_passed_through_and_supported() {
+        use rdkafka::consumer::BaseConsumer;
+        let mut options = KafkaOptions::default();
+        for (k, v) in [
+            ("security.protocol", "SASL_SSL"),
+            ("sasl.mechanisms", "SCRAM-SHA-512"),
+            ("sasl.username", "murmur"),
+            ("sasl.password", "not-a-real-secret"),
+            ("ssl.endpoint.identification.algorithm", "https"),
+        ] {
+            options.client.insert(k.into(), ClientValue::Text(v.into()));
+        }
+        let config = options.consumer_config("g");
+        assert_eq!(config.get("security.protocol"), Some("SASL_SSL"));
+        let consumer: Result<BaseConsumer, _> = config.create();
+        assert!(consumer.is_ok(), "{:?}", consumer.err());
+        // An unknown property is refused by librdkafka with its name.
+        options
+            .client
+            .insert("no.such.property".into(), ClientValue::Integer(1));
+        let err = options
+            .consumer_config("g")
+            .create::<BaseConsumer>()
+            .err()
+            .expect("unknown property refused");
+        assert!(err.to_string().contains("no.such.property"), "{err}");
+    }
+
     #[test]
     fn durations_parse_and_print() {
         assert_eq!(
