@@ -3,6 +3,7 @@
 //! session, so `murmur query` gives the same numbers the jobs use.
 
 pub mod error;
+mod fxhash;
 pub mod jobs;
 pub mod output;
 pub mod sentiment;
