@@ -44,8 +44,6 @@ pub struct Progress {
     pub bytes_done: u64,
     /// Bytes of input in total (all inputs).
     pub bytes_total: u64,
-    /// Records read so far.
-    pub records: u64,
 }
 
 /// Ingests JSONL inputs into the lake and returns the counts.
@@ -69,18 +67,21 @@ pub fn ingest_files(
         }
     }
     let result = (|| {
-        let mut total = 0u64;
-        for (path, _) in &files {
-            total += std::fs::metadata(path)
-                .map_err(|source| Error::Input {
-                    path: path.clone(),
-                    source,
-                })?
-                .len();
-        }
+        let sizes = files
+            .iter()
+            .map(|(path, _)| {
+                std::fs::metadata(path)
+                    .map(|m| m.len())
+                    .map_err(|source| Error::Input {
+                        path: path.clone(),
+                        source,
+                    })
+            })
+            .collect::<Result<Vec<u64>>>()?;
+        let total = sizes.iter().sum();
         let mut ingestor = Ingestor::new(lake, options.clone())?;
         let mut done = 0u64;
-        for (path, name) in &files {
+        for ((path, name), size) in files.iter().zip(sizes) {
             let id = hash_file(path)?;
             let source = ingestor.add_source(Source {
                 name: name.as_str().into(),
@@ -91,11 +92,10 @@ pub fn ingest_files(
                 progress(Progress {
                     bytes_done: done + bytes,
                     bytes_total: total,
-                    records: 0,
                 })
             })?;
             ingestor.flush_all()?;
-            done += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            done += size;
             tracing::debug!(file = %name, "Input read.");
         }
         ingestor.finish()
