@@ -22,17 +22,13 @@ fn mixed_input(path: &Path) -> BTreeMap<i64, &'static str> {
             bad.insert(line, r);
         }
     };
-    put(
-        &mut f,
-        post(
-            "p1",
-            "emp-000001",
-            "2026-03-02T09:00:00+01:00",
-            "How do I reset the VPN token?",
-        )
-        .as_bytes(),
-        None,
+    let p1 = post(
+        "p1",
+        "emp-000001",
+        "2026-03-02T09:00:00+01:00",
+        "How do I reset the VPN token?",
     );
+    put(&mut f, p1.as_bytes(), None);
     put(
         &mut f,
         post(
@@ -50,17 +46,7 @@ fn mixed_input(path: &Path) -> BTreeMap<i64, &'static str> {
         None,
     );
     put(&mut f, b"this is not json", Some("not_json"));
-    put(
-        &mut f,
-        post(
-            "p1",
-            "emp-000001",
-            "2026-03-02T09:00:00+01:00",
-            "How do I reset the VPN token?",
-        )
-        .as_bytes(),
-        None,
-    ); // duplicate
+    put(&mut f, p1.as_bytes(), None); // re-sent: the same event again
     put(&mut f, br#"{"schema":"post/v1","post_id":"p3","thread_id":"p3","kind":"question","author_id":"emp-000004","team":"Ops","channel":"forum","created_at":"yesterday","body":"x"}"#, Some("out_of_range"));
     put(&mut f, br#"{"schema":"post/v1","post_id":"p4","thread_id":"p4","kind":"question","author_id":"emp-000005","channel":"forum","created_at":"2026-03-02T09:00:00Z","body":"no team"}"#, Some("missing_field"));
     put(&mut f, br#"{"schema":"feedback/v1","event_id":"e2","resource_id":"r","user_id":"emp-000006","type":"rating","value":"five","occurred_at":"2026-03-02T09:00:00Z"}"#, Some("wrong_type"));

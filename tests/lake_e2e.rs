@@ -10,6 +10,16 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+/// Ingests the generated sample into `./lake`.
+const INGEST_SAMPLE: &[&str] = &[
+    "--lake",
+    "lake",
+    "ingest",
+    "file",
+    "sample/posts.jsonl",
+    "sample/feedback.jsonl",
+];
+
 fn generate(dir: &Path, people: u32, weeks: u32, seed: u64) {
     ok(run(
         dir,
@@ -49,18 +59,7 @@ fn micros(iso: &str) -> i64 {
 }
 
 fn ingest(dir: &Path) -> Value {
-    let out = ok(run(
-        dir,
-        &[
-            "--lake",
-            "lake",
-            "ingest",
-            "file",
-            "--json",
-            "sample/posts.jsonl",
-            "sample/feedback.jsonl",
-        ],
-    ));
+    let out = ok(run(dir, &[INGEST_SAMPLE, &["--json"]].concat()));
     serde_json::from_str(&out).unwrap()
 }
 
@@ -246,14 +245,7 @@ fn killed_mid_write_leaves_no_partial_file_and_restart_is_exactly_once() {
             .env("MURMUR__PRIVACY__KEY", KEY)
             .env("MURMUR__INGEST__FILE_MAX_ROWS", "200")
             .env("MURMUR__INGEST__MAX_BUFFERED_EVENTS", "400")
-            .args([
-                "--lake",
-                "lake",
-                "ingest",
-                "file",
-                "sample/posts.jsonl",
-                "sample/feedback.jsonl",
-            ])
+            .args(INGEST_SAMPLE)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -279,17 +271,7 @@ fn killed_mid_write_leaves_no_partial_file_and_restart_is_exactly_once() {
         kills >= 5,
         "only {kills} runs were killed mid-ingest; make the input larger"
     );
-    let out = ok(run(
-        dir.path(),
-        &[
-            "--lake",
-            "lake",
-            "ingest",
-            "file",
-            "sample/posts.jsonl",
-            "sample/feedback.jsonl",
-        ],
-    ));
+    let out = ok(run(dir.path(), INGEST_SAMPLE));
     assert!(out.contains("posts"));
     let truth: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("sample/truth.json")).unwrap(),
