@@ -25,4 +25,12 @@ pub enum Error {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// An input file or setting is not what the job expects.
+    #[error("{what}: {reason}")]
+    Invalid {
+        /// The file or setting.
+        what: String,
+        /// What was expected.
+        reason: String,
+    },
 }
