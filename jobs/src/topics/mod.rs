@@ -15,8 +15,10 @@
 //! 5. Labels are each topic's most distinctive phrases (class-based TF-IDF); ids come
 //!    from the registry, so a topic keeps its id from run to run while it grows.
 
+pub mod issue_type;
 pub mod registry;
 pub mod stats;
+pub mod trend;
 pub mod vectors;
 
 use crate::fxhash::FxBuild;

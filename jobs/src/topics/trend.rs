@@ -1,0 +1,278 @@
+//! Is a topic rising? Its posts in a window against what its own history predicts.
+//!
+//! The model, in words: a topic's *share* of all posts is compared with its usual share,
+//! so the weekly and daily rhythm of the whole community (quiet weekends, busy mornings)
+//! cancels out. The usual share is the highest of three readings of its history:
+//! - the previous `baseline_days` (its recent level);
+//! - the same window one to `rhythm_weeks` weeks earlier (a topic that is always busy on
+//!   Mondays is expected to be busy on Monday);
+//! - the same point of the month one to `rhythm_months` months earlier, counted in working
+//!   days before month end (a month-end close topic is expected to surge at month end).
+//!
+//! The expected count is that share of this window's posts. Posts arrive in threads, so
+//! counts vary more than a Poisson count would: the variance is `φ·expected` where φ is the
+//! mean thread size weighted by size (a compound Poisson), plus `(κ·expected)²` for the
+//! day-to-day wobble of any topic's share. `z` is how many standard deviations the count
+//! is above expected.
+
+use super::stats::normal_sf;
+use chrono::{DateTime, Datelike, Days, NaiveDate, Timelike, Utc, Weekday};
+
+/// Hourly post counts of one topic and of everything, from `start_us` (an hour boundary).
+#[derive(Debug, Clone)]
+pub struct Series<'a> {
+    /// Start of hour 0, microseconds since the epoch, UTC.
+    pub start_us: i64,
+    /// Posts of the topic per hour.
+    pub topic: &'a [u64],
+    /// All posts per hour.
+    pub total: &'a [u64],
+}
+
+/// Settings of the count model.
+#[derive(Debug, Clone, Copy)]
+pub struct Model {
+    /// Days before the window that give the topic's recent level.
+    pub baseline_days: u32,
+    /// Weeks of same-weekday windows.
+    pub rhythm_weeks: u32,
+    /// Months of same-point-of-month windows.
+    pub rhythm_months: u32,
+    /// Compound-Poisson factor (E[s²]/E[s] of thread sizes s; 1 for single posts).
+    pub dispersion: f64,
+    /// Relative day-to-day wobble of a topic's share.
+    pub share_wobble: f64,
+}
+
+/// How a window compares with expectation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    /// Posts of the topic in the window.
+    pub posts: u64,
+    /// Expected posts (usual share × the window's posts).
+    pub expected: f64,
+    /// Which history gave the expectation: "recent", "weekly" or "monthly".
+    pub basis: &'static str,
+    /// Standard deviations above expected.
+    pub z: f64,
+    /// One-sided p-value of `z`.
+    pub p_value: f64,
+    /// Posts in the window before this one, same length.
+    pub previous: u64,
+}
+
+const HOUR_US: i64 = 3_600_000_000;
+
+impl Series<'_> {
+    fn hour_of(&self, us: i64) -> i64 {
+        (us - self.start_us).div_euclid(HOUR_US)
+    }
+
+    /// Sums of (topic, total) over hours [from, to) (hour indices), clipped to the series.
+    fn sums(&self, from: i64, to: i64) -> Option<(u64, u64)> {
+        let n = self.total.len() as i64;
+        let (a, b) = (from.max(0), to.min(n));
+        if from < 0 || a >= b {
+            return None;
+        }
+        let (a, b) = (a as usize, b as usize);
+        Some((self.topic[a..b].iter().sum(), self.total[a..b].iter().sum()))
+    }
+}
+
+/// Working days (Monday–Friday) from `d` to the last day of its month, inclusive of both.
+fn working_days_to_month_end(d: NaiveDate) -> u32 {
+    let mut n = 0;
+    let mut x = d;
+    while x.month() == d.month() {
+        if !matches!(x.weekday(), Weekday::Sat | Weekday::Sun) {
+            n += 1;
+        }
+        x = x + Days::new(1);
+    }
+    n
+}
+
+/// The day in the month `months` before `d` at the same number of working days before
+/// month end (the last such day when several share it, e.g. around a weekend).
+fn same_point_of_month(d: NaiveDate, months: u32) -> Option<NaiveDate> {
+    let first = d.with_day(1)?;
+    let target_first = first.checked_sub_months(chrono::Months::new(months))?;
+    let want = working_days_to_month_end(d);
+    let mut x = target_first;
+    let mut found = None;
+    while x.month() == target_first.month() {
+        if working_days_to_month_end(x) == want {
+            found = Some(x);
+        }
+        x = x + Days::new(1);
+    }
+    found
+}
+
+impl Model {
+    /// Reads the window of `hours` hours ending (exclusive) at `end_us`.
+    pub fn read(&self, s: &Series<'_>, end_us: i64, hours: i64) -> Reading {
+        let end = s.hour_of(end_us);
+        let (posts, total) = s.sums(end - hours, end).unwrap_or((0, 0));
+        let previous = s.sums(end - 2 * hours, end - hours).map_or(0, |x| x.0);
+        let share = |parts: &[(u64, u64)]| -> Option<f64> {
+            let (t, a) = parts
+                .iter()
+                .fold((0u64, 0u64), |acc, x| (acc.0 + x.0, acc.1 + x.1));
+            // Half a post of prior keeps a topic never seen before from dividing by zero.
+            (a > 0).then(|| (t as f64 + 0.5) / (a as f64 + 1.0))
+        };
+        let mut candidates: Vec<(&'static str, f64)> = Vec::new();
+        let base_hours = i64::from(self.baseline_days) * 24;
+        if let Some(p) = s.sums(end - hours - base_hours, end - hours) {
+            candidates.extend(share(&[p]).map(|x| ("recent", x)));
+        }
+        if hours < 24 * 7 {
+            let weekly: Vec<(u64, u64)> = (1..=i64::from(self.rhythm_weeks))
+                .filter_map(|w| s.sums(end - hours - w * 168, end - w * 168))
+                .collect();
+            candidates.extend(share(&weekly).map(|x| ("weekly", x)));
+        }
+        let end_time = DateTime::<Utc>::from_timestamp_micros(end_us - 1);
+        if let Some(t) = end_time {
+            let monthly: Vec<(u64, u64)> = (1..=self.rhythm_months)
+                .filter_map(|m| {
+                    let day = same_point_of_month(t.date_naive(), m)?;
+                    let at = day
+                        .and_hms_opt(t.hour(), 0, 0)?
+                        .and_utc()
+                        .timestamp_micros();
+                    let e = s.hour_of(at) + 1;
+                    s.sums(e - hours, e)
+                })
+                .collect();
+            candidates.extend(share(&monthly).map(|x| ("monthly", x)));
+        }
+        let (basis, share) = candidates
+            .into_iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or(("recent", 0.0));
+        let expected = share * total as f64;
+        let var =
+            self.dispersion.max(1.0) * expected.max(0.5) + (self.share_wobble * expected).powi(2);
+        let z = (posts as f64 - expected) / var.sqrt();
+        Reading {
+            posts,
+            expected,
+            basis,
+            z,
+            p_value: normal_sf(z),
+            previous,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY_H: usize = 24;
+
+    fn model() -> Model {
+        Model {
+            baseline_days: 28,
+            rhythm_weeks: 4,
+            rhythm_months: 3,
+            dispersion: 1.0,
+            share_wobble: 0.2,
+        }
+    }
+
+    /// 120 days from 2026-01-01 with 100 posts a day at noon; `topic(day)` of them in the topic.
+    fn series(topic: impl Fn(usize) -> u64) -> (Vec<u64>, Vec<u64>, i64) {
+        let start = NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_micros();
+        let mut t = vec![0; 120 * DAY_H];
+        let mut a = vec![0; 120 * DAY_H];
+        for d in 0..120 {
+            t[d * DAY_H + 12] = topic(d);
+            a[d * DAY_H + 12] = 100;
+        }
+        (t, a, start)
+    }
+
+    fn end_of_day(start: i64, day: i64) -> i64 {
+        start + (day + 1) * 24 * HOUR_US
+    }
+
+    #[test]
+    fn a_topic_at_its_usual_level_is_not_rising_and_a_jump_is() {
+        let (t, a, start) = series(|d| if d >= 100 { 20 } else { 5 });
+        let s = Series {
+            start_us: start,
+            topic: &t,
+            total: &a,
+        };
+        let flat = model().read(&s, end_of_day(start, 90), 24);
+        assert_eq!(flat.posts, 5);
+        assert!((flat.expected - 5.0).abs() < 0.3, "{flat:?}");
+        assert!(flat.z.abs() < 1.0);
+        let jump = model().read(&s, end_of_day(start, 100), 24);
+        assert_eq!(jump.posts, 20);
+        assert!(jump.z > 4.0, "{jump:?}");
+        assert_eq!(jump.previous, 5);
+    }
+
+    #[test]
+    fn the_rhythm_of_the_whole_community_cancels_out() {
+        // Everything triples on day 100, the topic with it: its share is unchanged.
+        let (mut t, mut a, start) = series(|_| 5);
+        a[100 * DAY_H + 12] = 300;
+        t[100 * DAY_H + 12] = 15;
+        let s = Series {
+            start_us: start,
+            topic: &t,
+            total: &a,
+        };
+        let r = model().read(&s, end_of_day(start, 100), 24);
+        assert!(r.z < 2.0, "{r:?}");
+    }
+
+    #[test]
+    fn a_month_end_surge_seen_in_earlier_months_is_expected() {
+        // 2026: the last three working days of each month carry 25 posts instead of 5.
+        let start_day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let surge = |d: usize| {
+            let date = start_day + Days::new(d as u64);
+            let w = working_days_to_month_end(date);
+            let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+            if w <= 3 && !weekend { 25 } else { 5 }
+        };
+        let (t, a, start) = series(surge);
+        let s = Series {
+            start_us: start,
+            topic: &t,
+            total: &a,
+        };
+        // 2026-04-29 (day 118) is the second-last working day of April.
+        let r = model().read(&s, end_of_day(start, 118), 24);
+        assert_eq!(r.posts, 25);
+        assert_eq!(r.basis, "monthly");
+        assert!(r.z < 2.0, "{r:?}");
+        // Without the monthly reading the same day would look like a surge.
+        let no_rhythm = Model {
+            rhythm_months: 0,
+            ..model()
+        };
+        assert!(no_rhythm.read(&s, end_of_day(start, 118), 24).z > 4.0);
+    }
+
+    #[test]
+    fn same_point_of_month_counts_working_days_before_month_end() {
+        let d = NaiveDate::from_ymd_opt(2026, 4, 29).unwrap(); // Wednesday
+        assert_eq!(working_days_to_month_end(d), 2);
+        let m = same_point_of_month(d, 1).unwrap();
+        assert_eq!(m, NaiveDate::from_ymd_opt(2026, 3, 30).unwrap());
+        assert_eq!(working_days_to_month_end(m), 2);
+    }
+}
