@@ -6,19 +6,20 @@
 -- {{from_us}} (inclusive) and {{to_us}} (exclusive), microseconds since the epoch, UTC.
 -- Needs table topic_threads(thread_id, topic_id) and the catalog table resources.
 WITH linked AS (
-  SELECT t.topic_id, p.post_id, unnest(p.resource_ids) AS resource_id
+  -- Unnest first: most posts link nothing, so the topic join sees only the links.
+  SELECT p.thread_id, p.post_id, unnest(p.resource_ids) AS resource_id
   FROM posts p
-  JOIN topic_threads t ON t.thread_id = p.thread_id
   WHERE p.date >= CAST(to_timestamp_micros({{from_us}}) AS DATE)
     AND p.date <= CAST(to_timestamp_micros({{to_us}}) AS DATE)
     AND p.created_at >= to_timestamp_micros({{from_us}})
     AND p.created_at < to_timestamp_micros({{to_us}})
 ),
 links AS (
-  SELECT topic_id, resource_id, COUNT(DISTINCT post_id) AS links
-  FROM linked
-  WHERE resource_id IS NOT NULL
-  GROUP BY topic_id, resource_id
+  SELECT t.topic_id, l.resource_id, COUNT(DISTINCT l.post_id) AS links
+  FROM linked l
+  JOIN topic_threads t ON t.thread_id = l.thread_id
+  WHERE l.resource_id IS NOT NULL
+  GROUP BY t.topic_id, l.resource_id
 ),
 effect AS (
   SELECT
@@ -31,7 +32,6 @@ effect AS (
   FROM feedback f
   WHERE f.date <= CAST(to_timestamp_micros({{to_us}}) AS DATE)
     AND f.occurred_at < to_timestamp_micros({{to_us}})
-    AND f.resource_id IN (SELECT resource_id FROM links)
   GROUP BY f.resource_id
 )
 SELECT
