@@ -11,12 +11,12 @@ CARGO ?= cargo
 
 include mk/kafka.mk
 
-.PHONY: all build release demo test test-deps lint fmt bench bench-ingest clean-out help
+.PHONY: all build release demo test test-deps bench-deps lint fmt bench bench-ingest bench-rising-sql clean-out help
 
 help:
 	@echo "make demo   - build, then run the whole pipeline on a generated sample organisation (./out/)"
 	@echo "make test   - install test tools, then fmt check, clippy and every test"
-	@echo "make bench  - release benchmarks (file and Kafka ingest throughput, peak memory)"
+	@echo "make bench  - release benchmarks (ingest throughput, peak memory; rising SQL vs DuckDB)"
 	@echo "make broker - a local Kafka-protocol broker (tansu) on 127.0.0.1:9092"
 
 build:
@@ -37,6 +37,14 @@ $(VENV)/.installed: scripts/requirements-test.txt
 
 test-deps: $(VENV)/.installed
 
+# Benchmark-only tools: DuckDB, the yardstick for the rising job's SQL.
+$(VENV)/.installed-bench: scripts/requirements-bench.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet -r scripts/requirements-bench.txt
+	touch $@
+
+bench-deps: $(VENV)/.installed-bench
+
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -49,10 +57,14 @@ test: test-deps kafka-test-deps lint
 	set -o pipefail; $(CARGO) test --workspace --all-targets 2>&1 | tee $(CARGO_TARGET_DIR)/test.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(CARGO_TARGET_DIR)/test.log
 
-bench: bench-ingest bench-kafka
+bench: bench-ingest bench-kafka bench-rising-sql
 
 bench-ingest: test-deps release
 	$(PYTHON) scripts/bench_ingest.py --binary $(CARGO_TARGET_DIR)/release/murmur
+
+# The rising job's SQL (sql/rising_*.sql) over ~1M posts and 52 weeks: DataFusion vs DuckDB.
+bench-rising-sql: bench-deps release
+	$(PYTHON) scripts/bench_rising_sql.py --binary $(CARGO_TARGET_DIR)/release/murmur
 
 clean-out:
 	rm -rf out

@@ -36,6 +36,13 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: commands::query::FormatArg,
+        /// Also register a Parquet file or folder as table NAME (repeatable; replaces a
+        /// table of the same name), e.g. a job's derived table.
+        #[arg(long = "table", value_name = "NAME=PATH", value_parser = commands::query::parse_extra_table)]
+        tables: Vec<commands::query::ExtraTable>,
+        /// Print the row count and the query time (session, planning, execution) to stderr.
+        #[arg(long)]
+        timing: bool,
         /// The SQL statement.
         sql: String,
     },
@@ -161,7 +168,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Ingest(IngestCommand::Kafka(args)) => commands::kafka::ingest(&load()?, &args),
         Command::Produce(args) => commands::kafka::produce(&load()?, &args),
-        Command::Query { format, sql } => commands::query::run(&load()?, &sql, format.into()),
+        Command::Query {
+            format,
+            tables,
+            timing,
+            sql,
+        } => commands::query::run(&load()?, &sql, format.into(), &tables, timing),
         Command::Fixtures(FixturesCommand::Generate { sample, out }) => {
             commands::fixtures::generate(sample.people, sample.weeks, sample.seed, &out)
         }

@@ -318,6 +318,64 @@ fn query_formats_and_errors() {
 }
 
 #[test]
+fn query_reads_extra_parquet_tables_and_reports_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    mixed_input(&dir.path().join("mixed.jsonl"));
+    ok(run(
+        dir.path(),
+        &["--lake", "lake", "ingest", "file", "mixed.jsonl"],
+    ));
+    // Any Parquet file serves as the extra table: here one day of the lake's own posts.
+    let first = |d: &Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+    };
+    let day = first(&dir.path().join("lake/posts"));
+    let file = first(&day);
+    let date = day
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replace("date=", "");
+    let spec = format!("extra={}", file.display());
+    let query = |args: &[&str]| {
+        let mut all = vec!["--lake", "lake", "query", "--format", "csv"];
+        all.extend_from_slice(args);
+        run(dir.path(), &all)
+    };
+    let timed = query(&[
+        "--table",
+        &spec,
+        "--timing",
+        "SELECT e.post_id FROM extra e JOIN posts p ON p.post_id = e.post_id ORDER BY 1",
+    ]);
+    let direct = query(&[&format!(
+        "SELECT post_id FROM posts WHERE date = DATE '{date}' ORDER BY 1"
+    )]);
+    assert_eq!(stdout(&timed), ok(direct));
+    let rows = stdout(&timed).lines().count() - 1;
+    let timing = stderr(&timed);
+    assert!(
+        timing.starts_with(&format!("{rows} rows in ")) && timing.trim_end().ends_with(" s"),
+        "{timing}"
+    );
+    let bad = query(&["--table", "no-equals-sign", "SELECT 1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("NAME=PATH"), "{}", stderr(&bad));
+    let missing = query(&["--table", "gone=gone.parquet", "SELECT 1"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("gone.parquet"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
 fn config_check_lists_every_problem_and_hides_secrets() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -7,7 +7,7 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
-use datafusion::prelude::{CsvReadOptions, SessionConfig, SessionContext};
+use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -61,6 +61,23 @@ pub async fn open(
         }
     }
     Ok(ctx)
+}
+
+/// Registers a Parquet file (or a folder of them) as table `name`, replacing any table of
+/// that name: for inputs beside the lake, such as a job's derived table read back.
+pub async fn register_parquet(ctx: &SessionContext, name: &str, path: &Path) -> Result<()> {
+    // Name the missing path rather than leave it to schema inference's message.
+    std::fs::metadata(path).map_err(|source| crate::Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    ctx.register_parquet(
+        name,
+        path.display().to_string(),
+        ParquetReadOptions::default(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Runs one SQL statement and collects its rows.

@@ -25,6 +25,12 @@ pub const ALL: &[Query] = &[
     query!("team_volume"),
     query!("feedback_by_type"),
     query!("quarantine_reasons"),
+    query!("rising_posts"),
+    query!("rising_topic_hours"),
+    query!("rising_window_stats"),
+    query!("rising_team_floor"),
+    query!("rising_experts"),
+    query!("rising_resources"),
 ];
 
 /// Looks a query up by name.

@@ -1,7 +1,10 @@
 //! Each query in `sql/` on small hand-made tables, with the expected rows written out.
 
-use arrow::array::{ArrayRef, BinaryArray, Int8Array, StringArray, TimestampMicrosecondArray};
-use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use arrow::array::{
+    ArrayRef, BinaryArray, BooleanArray, Date32Array, Int8Array, ListBuilder, StringArray,
+    StringBuilder, TimestampMicrosecondArray,
+};
+use arrow::datatypes::{Field, Schema};
 use arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
@@ -103,21 +106,23 @@ fn fixture() -> SessionContext {
             ),
         ],
     );
-    let _ = DataType::Utf8;
-    let _ = TimeUnit::Microsecond;
     ctx
 }
 
-async fn rows(name: &str) -> Vec<String> {
-    let ctx = fixture();
+/// Runs a query from `sql/` on `ctx` and returns its rows as a printed table.
+async fn run(ctx: &SessionContext, name: &str, params: &[(&str, i64)]) -> Vec<String> {
     let q = sql::get(name).unwrap_or_else(|| panic!("no query {name}"));
-    let batches = murmur_jobs::session::query(&ctx, &q.render(&[("min_group_size", 5)]))
+    let batches = murmur_jobs::session::query(ctx, &q.render(params))
         .await
         .unwrap();
     let text = arrow::util::pretty::pretty_format_batches(&batches)
         .unwrap()
         .to_string();
     text.lines().map(str::to_string).collect()
+}
+
+async fn rows(name: &str) -> Vec<String> {
+    run(&fixture(), name, &[("min_group_size", 5)]).await
 }
 
 fn expect(got: Vec<String>, want: &str) {
@@ -180,6 +185,418 @@ async fn quarantine_reasons_group_by_code_and_field() {
 | not_json      |       | 2       | 2026-03-02T09:00:00Z | 2026-03-04T09:00:00Z |
 | missing_field | team  | 1       | 2026-03-03T09:00:00Z | 2026-03-03T09:00:00Z |
 +---------------+-------+---------+----------------------+----------------------+",
+    );
+}
+
+// The rising queries: one hand-made conversation, a week's window, a privacy floor of 2.
+
+const FROM: &str = "2026-03-02T00:00:00Z";
+const TO: &str = "2026-03-09T00:00:00Z";
+
+/// People: (author, team, site, role).
+const PEOPLE: &[(&str, &str, Option<&str>, Option<&str>)] = &[
+    ("a1", "A", Some("Paris"), Some("engineer")),
+    ("a2", "A", Some("Paris"), Some("engineer")),
+    ("a3", "A", Some("Lyon"), Some("analyst")),
+    ("a4", "B", None, Some("analyst")),
+    ("b1", "B", Some("Lyon"), Some("sales")),
+    ("b2", "B", Some("Lyon"), Some("sales")),
+    ("c1", "C", Some("Paris"), None),
+];
+
+/// A post: (post_id, thread_id, kind, author, created_at, accepted, resource_ids). The
+/// opening post's id is its thread's; replies answer the opening post.
+type Post = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<bool>,
+    &'static [&'static str],
+);
+
+/// Topics: p00, p01, p04 → T1; p08, p12 → T2; p15 → T3 (one author); p11 has none.
+const POSTS: &[Post] = &[
+    (
+        "p00",
+        "p00",
+        "question",
+        "a1",
+        "2026-03-01T23:59:59Z",
+        None,
+        &[],
+    ), // before the window
+    ("p01", "p01", "question", "a1", FROM, None, &[]), // at from: in
+    (
+        "p02",
+        "p01",
+        "answer",
+        "a2",
+        "2026-03-02T10:00:00Z",
+        Some(true),
+        &["r1", "r2"],
+    ),
+    (
+        "p03",
+        "p01",
+        "answer",
+        "a3",
+        "2026-03-03T09:30:00Z",
+        None,
+        &["r1"],
+    ),
+    (
+        "p14",
+        "p01",
+        "answer",
+        "a2",
+        "2026-03-03T08:00:00Z",
+        Some(false),
+        &[],
+    ),
+    (
+        "p04",
+        "p04",
+        "question",
+        "a4",
+        "2026-03-04T12:00:00Z",
+        None,
+        &[],
+    ),
+    (
+        "p05",
+        "p04",
+        "answer",
+        "a4",
+        "2026-03-04T13:00:00Z",
+        Some(false),
+        &[],
+    ), // own answer
+    ("p06", "p04", "answer", "a2", TO, Some(true), &[]), // at to: out
+    (
+        "p07",
+        "p04",
+        "answer",
+        "a3",
+        "2026-03-10T08:00:00Z",
+        Some(true),
+        &[],
+    ), // after to
+    (
+        "p08",
+        "p08",
+        "question",
+        "b1",
+        "2026-03-05T09:00:00Z",
+        None,
+        &["r2", "r2"],
+    ),
+    (
+        "p09",
+        "p08",
+        "comment",
+        "a1",
+        "2026-03-05T09:20:00Z",
+        None,
+        &[],
+    ), // a T1 regular in T2
+    (
+        "p10",
+        "p08",
+        "answer",
+        "b2",
+        "2026-03-05T10:00:00Z",
+        Some(true),
+        &["r3"],
+    ),
+    (
+        "p11",
+        "p11",
+        "post",
+        "c1",
+        "2026-03-05T09:40:00Z",
+        None,
+        &["r1"],
+    ), // no topic
+    (
+        "p12",
+        "p12",
+        "question",
+        "b2",
+        "2026-03-06T08:00:00Z",
+        None,
+        &[],
+    ),
+    (
+        "p13",
+        "p12",
+        "answer",
+        "b1",
+        "2026-03-01T20:00:00Z",
+        Some(false),
+        &[],
+    ), // before from
+    (
+        "p15",
+        "p15",
+        "question",
+        "c1",
+        "2026-03-07T12:00:00Z",
+        None,
+        &[],
+    ),
+];
+
+const TOPICS: &[(&str, &str)] = &[
+    ("p00", "T1"),
+    ("p01", "T1"),
+    ("p04", "T1"),
+    ("p08", "T2"),
+    ("p12", "T2"),
+    ("p15", "T3"),
+];
+
+/// Feedback: (resource_id, type, value, occurred_at). r3 has none; r4 is linked by nothing.
+const FEEDBACK: &[(&str, &str, Option<i8>, &str)] = &[
+    ("r1", "view", None, "2026-03-01T10:00:00Z"),
+    ("r1", "view", None, "2026-03-03T10:00:00Z"),
+    ("r1", "rating", Some(4), "2026-02-20T10:00:00Z"),
+    ("r1", "rating", Some(5), "2026-03-05T10:00:00Z"),
+    ("r1", "helpful", None, "2026-03-04T10:00:00Z"),
+    ("r1", "not_helpful", None, "2026-03-04T11:00:00Z"),
+    ("r1", "helpful", None, TO),
+    ("r1", "rating", Some(1), "2026-03-10T10:00:00Z"),
+    ("r2", "view", None, "2026-03-02T10:00:00Z"),
+    ("r2", "helpful", None, "2026-03-03T10:00:00Z"),
+    ("r4", "view", None, "2026-03-04T10:00:00Z"),
+];
+
+/// The `date` partition column of each timestamp.
+fn dates(v: &[&str]) -> ArrayRef {
+    let day = |s: &&str| ts(s).div_euclid(86_400_000_000) as i32;
+    Arc::new(Date32Array::from(pick(v, day)))
+}
+
+fn opt_strs(v: &[Option<&str>]) -> ArrayRef {
+    Arc::new(StringArray::from(v.to_vec()))
+}
+
+fn lists(v: &[Option<&[&str]>]) -> ArrayRef {
+    let mut b = ListBuilder::new(StringBuilder::new());
+    for list in v {
+        match list {
+            Some(items) => {
+                items.iter().for_each(|s| b.values().append_value(s));
+                b.append(true);
+            }
+            None => b.append(false),
+        }
+    }
+    Arc::new(b.finish())
+}
+
+/// One column of a hand-made table: `f` applied to each row.
+fn pick<T, U>(rows: &[T], f: impl Fn(&T) -> U) -> Vec<U> {
+    rows.iter().map(f).collect()
+}
+
+fn rising_fixture() -> SessionContext {
+    let ctx = SessionContext::new();
+    let person = |p: &Post| {
+        PEOPLE
+            .iter()
+            .find(|x| x.0 == p.3)
+            .expect("author in PEOPLE")
+    };
+    let reply = |p: &Post| p.0 != p.1;
+    let created = pick(POSTS, |p| p.4);
+    let occurred = pick(FEEDBACK, |f| f.3);
+    let accepted = BooleanArray::from(pick(POSTS, |p| p.5));
+    table(
+        &ctx,
+        "posts",
+        vec![
+            ("post_id", strs(&pick(POSTS, |p| p.0))),
+            ("thread_id", strs(&pick(POSTS, |p| p.1))),
+            (
+                "parent_id",
+                opt_strs(&pick(POSTS, |p| reply(p).then_some(p.1))),
+            ),
+            ("kind", strs(&pick(POSTS, |p| p.2))),
+            ("author_id", strs(&pick(POSTS, |p| p.3))),
+            ("team", strs(&pick(POSTS, |p| person(p).1))),
+            ("role", opt_strs(&pick(POSTS, |p| person(p).3))),
+            ("site", opt_strs(&pick(POSTS, |p| person(p).2))),
+            ("channel", strs(&pick(POSTS, |_| "qa"))),
+            ("created_at", times(&created)),
+            (
+                "title",
+                opt_strs(&pick(POSTS, |p| (!reply(p)).then_some("title"))),
+            ),
+            ("body", strs(&pick(POSTS, |_| "body"))),
+            (
+                "tags",
+                lists(&pick(POSTS, |p| (!reply(p)).then_some(&["vpn"][..]))),
+            ),
+            ("accepted", Arc::new(accepted)),
+            (
+                "resource_ids",
+                lists(&pick(POSTS, |p| (!p.6.is_empty()).then_some(p.6))),
+            ),
+            ("date", dates(&created)),
+        ],
+    );
+    table(
+        &ctx,
+        "topic_threads",
+        vec![
+            ("thread_id", strs(&pick(TOPICS, |t| t.0))),
+            ("topic_id", strs(&pick(TOPICS, |t| t.1))),
+        ],
+    );
+    table(
+        &ctx,
+        "feedback",
+        vec![
+            ("resource_id", strs(&pick(FEEDBACK, |f| f.0))),
+            ("type", strs(&pick(FEEDBACK, |f| f.1))),
+            ("value", Arc::new(Int8Array::from(pick(FEEDBACK, |f| f.2)))),
+            ("occurred_at", times(&occurred)),
+            ("date", dates(&occurred)),
+        ],
+    );
+    table(
+        &ctx,
+        "resources",
+        vec![
+            ("resource_id", strs(&["r1", "r2", "r4"])),
+            ("title", strs(&["Expense guide", "VPN setup", "Unused"])),
+        ],
+    );
+    ctx
+}
+
+async fn rising(name: &str) -> Vec<String> {
+    let params = [
+        ("from_us", ts(FROM)),
+        ("to_us", ts(TO)),
+        ("min_group_size", 2),
+    ];
+    run(&rising_fixture(), name, &params).await
+}
+
+#[tokio::test]
+async fn rising_posts_are_the_window_oldest_first() {
+    expect(
+        rising("rising_posts").await,
+        r"
++---------+-----------+-----------+----------+-----------+------+-------+----------+----------------------+-------+------+-------+----------+--------------+
+| post_id | thread_id | parent_id | kind     | author_id | team | site  | role     | created_at           | title | body | tags  | accepted | resource_ids |
++---------+-----------+-----------+----------+-----------+------+-------+----------+----------------------+-------+------+-------+----------+--------------+
+| p01     | p01       |           | question | a1        | A    | Paris | engineer | 2026-03-02T00:00:00Z | title | body | [vpn] |          |              |
+| p02     | p01       | p01       | answer   | a2        | A    | Paris | engineer | 2026-03-02T10:00:00Z |       | body |       | true     | [r1, r2]     |
+| p14     | p01       | p01       | answer   | a2        | A    | Paris | engineer | 2026-03-03T08:00:00Z |       | body |       | false    |              |
+| p03     | p01       | p01       | answer   | a3        | A    | Lyon  | analyst  | 2026-03-03T09:30:00Z |       | body |       |          | [r1]         |
+| p04     | p04       |           | question | a4        | B    |       | analyst  | 2026-03-04T12:00:00Z | title | body | [vpn] |          |              |
+| p05     | p04       | p04       | answer   | a4        | B    |       | analyst  | 2026-03-04T13:00:00Z |       | body |       | false    |              |
+| p08     | p08       |           | question | b1        | B    | Lyon  | sales    | 2026-03-05T09:00:00Z | title | body | [vpn] |          | [r2, r2]     |
+| p09     | p08       | p08       | comment  | a1        | A    | Paris | engineer | 2026-03-05T09:20:00Z |       | body |       |          |              |
+| p11     | p11       |           | post     | c1        | C    | Paris |          | 2026-03-05T09:40:00Z | title | body | [vpn] |          | [r1]         |
+| p10     | p08       | p08       | answer   | b2        | B    | Lyon  | sales    | 2026-03-05T10:00:00Z |       | body |       | true     | [r3]         |
+| p12     | p12       |           | question | b2        | B    | Lyon  | sales    | 2026-03-06T08:00:00Z | title | body | [vpn] |          |              |
+| p15     | p15       |           | question | c1        | C    | Paris |          | 2026-03-07T12:00:00Z | title | body | [vpn] |          |              |
++---------+-----------+-----------+----------+-----------+------+-------+----------+----------------------+-------+------+-------+----------+--------------+",
+    );
+}
+
+#[tokio::test]
+async fn rising_topic_hours_count_replies_in_their_thread_topic_and_all_posts_under_star() {
+    expect(
+        rising("rising_topic_hours").await,
+        r"
++----------+----------------------+-------+
+| topic_id | hour                 | posts |
++----------+----------------------+-------+
+| *        | 2026-03-02T00:00:00Z | 1     |
+| *        | 2026-03-02T10:00:00Z | 1     |
+| *        | 2026-03-03T08:00:00Z | 1     |
+| *        | 2026-03-03T09:00:00Z | 1     |
+| *        | 2026-03-04T12:00:00Z | 1     |
+| *        | 2026-03-04T13:00:00Z | 1     |
+| *        | 2026-03-05T09:00:00Z | 3     |
+| *        | 2026-03-05T10:00:00Z | 1     |
+| *        | 2026-03-06T08:00:00Z | 1     |
+| *        | 2026-03-07T12:00:00Z | 1     |
+| T1       | 2026-03-02T00:00:00Z | 1     |
+| T1       | 2026-03-02T10:00:00Z | 1     |
+| T1       | 2026-03-03T08:00:00Z | 1     |
+| T1       | 2026-03-03T09:00:00Z | 1     |
+| T1       | 2026-03-04T12:00:00Z | 1     |
+| T1       | 2026-03-04T13:00:00Z | 1     |
+| T2       | 2026-03-05T09:00:00Z | 2     |
+| T2       | 2026-03-05T10:00:00Z | 1     |
+| T2       | 2026-03-06T08:00:00Z | 1     |
+| T3       | 2026-03-07T12:00:00Z | 1     |
++----------+----------------------+-------+",
+    );
+}
+
+#[tokio::test]
+async fn rising_window_stats_count_spread_and_unanswered_questions() {
+    expect(
+        rising("rising_window_stats").await,
+        r"
++----------+-------+---------+---------+-------+-------+-------+-----------+------------+
+| topic_id | posts | threads | authors | teams | sites | roles | questions | unanswered |
++----------+-------+---------+---------+-------+-------+-------+-----------+------------+
+| T1       | 6     | 2       | 4       | 2     | 2     | 2     | 2         | 1          |
+| T2       | 4     | 2       | 3       | 2     | 2     | 2     | 2         | 0          |
++----------+-------+---------+---------+-------+-------+-------+-----------+------------+",
+    );
+}
+
+#[tokio::test]
+async fn rising_team_floor_hides_teams_below_the_floor() {
+    expect(
+        rising("rising_team_floor").await,
+        r"
++----------+------+-------+-------+---------+
+| topic_id | team | site  | posts | authors |
++----------+------+-------+-------+---------+
+| T1       | A    | Paris | 4     | 3       |
+| T2       | B    | Lyon  | 3     | 2       |
++----------+------+-------+-------+---------+",
+    );
+}
+
+#[tokio::test]
+async fn rising_experts_are_authors_of_accepted_answers_in_the_window() {
+    expect(
+        rising("rising_experts").await,
+        r"
++----------+-----------+------+----------+------------------+---------+
+| topic_id | author_id | team | role     | accepted_answers | answers |
++----------+-----------+------+----------+------------------+---------+
+| T1       | a2        | A    | engineer | 1                | 2       |
+| T2       | b2        | B    | sales    | 1                | 1       |
++----------+-----------+------+----------+------------------+---------+",
+    );
+}
+
+#[tokio::test]
+async fn rising_resources_join_links_with_all_feedback_before_the_end() {
+    expect(
+        rising("rising_resources").await,
+        r"
++----------+-------------+---------------+-------+-------+---------+-------------+---------+-------------+---------------+
+| topic_id | resource_id | title         | links | views | helpful | not_helpful | ratings | mean_rating | helpful_share |
++----------+-------------+---------------+-------+-------+---------+-------------+---------+-------------+---------------+
+| T1       | r1          | Expense guide | 2     | 2     | 1       | 1           | 2       | 4.5         | 0.5           |
+| T1       | r2          | VPN setup     | 1     | 1     | 1       | 0           | 0       |             | 1.0           |
+| T2       | r2          | VPN setup     | 1     | 1     | 1       | 0           | 0       |             | 1.0           |
+| T2       | r3          |               | 1     | 0     | 0       | 0           | 0       |             |               |
++----------+-------------+---------------+-------+-------+---------+-------------+---------+-------------+---------------+",
     );
 }
 

@@ -4,7 +4,9 @@ use crate::config::Config;
 use murmur_jobs::output::Format;
 use murmur_jobs::session::LakeTable;
 use murmur_pipeline::lake::Table;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 /// `--format` values.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -27,6 +29,26 @@ impl From<FormatArg> for Format {
     }
 }
 
+/// `--table NAME=PATH`: a Parquet file or folder registered beside the lake tables.
+#[derive(Debug, Clone)]
+pub struct ExtraTable {
+    /// SQL table name.
+    pub name: String,
+    /// Parquet file or folder of Parquet files.
+    pub path: PathBuf,
+}
+
+/// Parses `NAME=PATH` for clap.
+pub fn parse_extra_table(s: &str) -> Result<ExtraTable, String> {
+    match s.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok(ExtraTable {
+            name: name.to_string(),
+            path: PathBuf::from(path),
+        }),
+        _ => Err(format!("expected NAME=PATH, got {s:?}")),
+    }
+}
+
 /// The lake tables as the jobs crate sees them.
 pub fn lake_tables() -> Vec<LakeTable> {
     Table::ALL
@@ -38,8 +60,15 @@ pub fn lake_tables() -> Vec<LakeTable> {
         .collect()
 }
 
-/// Runs one statement and prints the result.
-pub fn run(config: &Config, sql: &str, format: Format) -> anyhow::Result<ExitCode> {
+/// Runs one statement and prints the result; with `timing`, prints to stderr the rows and
+/// the seconds from opening the session to the last batch (not the printing).
+pub fn run(
+    config: &Config,
+    sql: &str,
+    format: Format,
+    extra: &[ExtraTable],
+    timing: bool,
+) -> anyhow::Result<ExitCode> {
     if !config.lake.path.is_dir() {
         anyhow::bail!(
             "lake folder {} does not exist; ingest something first or pass --lake DIR",
@@ -47,6 +76,7 @@ pub fn run(config: &Config, sql: &str, format: Format) -> anyhow::Result<ExitCod
         );
     }
     let rt = tokio::runtime::Runtime::new()?;
+    let started = Instant::now();
     let batches = rt.block_on(async {
         let catalog = config
             .catalog
@@ -54,8 +84,15 @@ pub fn run(config: &Config, sql: &str, format: Format) -> anyhow::Result<ExitCod
             .is_dir()
             .then_some(config.catalog.path.as_path());
         let ctx = murmur_jobs::session::open(&config.lake.path, &lake_tables(), catalog).await?;
+        for t in extra {
+            murmur_jobs::session::register_parquet(&ctx, &t.name, &t.path).await?;
+        }
         murmur_jobs::session::query(&ctx, sql).await
     })?;
+    if timing {
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        eprintln!("{rows} rows in {:.3} s", started.elapsed().as_secs_f64());
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     murmur_jobs::output::write(&batches, format, &mut out)?;

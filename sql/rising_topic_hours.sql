@@ -1,0 +1,22 @@
+-- Posts per topic per UTC hour in the window (a reply counts for its thread's topic), plus
+-- every post of the hour, assigned to a topic or not, under topic_id '*'.
+-- Used by: rising job (trend and baseline). Parameters: {{from_us}} (inclusive) and
+-- {{to_us}} (exclusive), microseconds since the epoch, UTC. Needs table
+-- topic_threads(thread_id, topic_id).
+WITH w AS (
+  SELECT p.thread_id, date_trunc('hour', p.created_at) AS hour
+  FROM posts p
+  WHERE p.date >= CAST(to_timestamp_micros({{from_us}}) AS DATE)
+    AND p.date <= CAST(to_timestamp_micros({{to_us}}) AS DATE)
+    AND p.created_at >= to_timestamp_micros({{from_us}})
+    AND p.created_at < to_timestamp_micros({{to_us}})
+)
+SELECT t.topic_id, w.hour, COUNT(*) AS posts
+FROM w
+JOIN topic_threads t ON t.thread_id = w.thread_id
+GROUP BY t.topic_id, w.hour
+UNION ALL
+SELECT '*' AS topic_id, w.hour, COUNT(*) AS posts
+FROM w
+GROUP BY w.hour
+ORDER BY topic_id, hour
