@@ -37,6 +37,13 @@ pub struct Classifier {
     terms: HashMap<String, Vec<usize>, FxBuild>,
 }
 
+/// How often each type word appears in some posts, and how many posts there were.
+#[derive(Debug, Clone, Default)]
+pub struct TermCounts {
+    counts: HashMap<String, u32, FxBuild>,
+    posts: u32,
+}
+
 /// A topic's type and the words that decided it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Verdict {
@@ -116,7 +123,7 @@ impl Classifier {
         &self,
         tokenizer: &Tokenizer,
         texts: impl Iterator<Item = &'a str>,
-    ) -> (HashMap<String, u32, FxBuild>, u32) {
+    ) -> TermCounts {
         let mut counts: HashMap<String, u32, FxBuild> = HashMap::default();
         let mut n = 0;
         for text in texts {
@@ -127,17 +134,17 @@ impl Classifier {
                 }
             }
         }
-        (counts, n)
+        TermCounts { counts, posts: n }
     }
 
     /// The type whose words are used most above their rate in `all` (counts per post).
     pub fn classify(
         &self,
-        topic: &(HashMap<String, u32, FxBuild>, u32),
-        all: &(HashMap<String, u32, FxBuild>, u32),
+        topic: &TermCounts,
+        all: &TermCounts,
     ) -> Verdict {
-        let (tc, tn) = (&topic.0, f64::from(topic.1.max(1)));
-        let (ac, an) = (&all.0, f64::from(all.1.max(1)));
+        let (tc, tn) = (&topic.counts, f64::from(topic.posts.max(1)));
+        let (ac, an) = (&all.counts, f64::from(all.posts.max(1)));
         let mut score = vec![0.0f64; self.types.len()];
         let mut lifts: Vec<(f64, &str, u32, usize)> = Vec::new();
         for (term, &c) in tc {

@@ -1,0 +1,1045 @@
+//! `rising`: which topics are rising now, how fast, where, what kind of problem, who can
+//! help and whether content exists. See `docs/rising.md` for the method in plain words.
+//!
+//! Writes `derived/topics/as_of=DATE/topics.parquet`,
+//! `derived/topic_assignments/as_of=DATE/assignments.parquet` (thread → topic) and
+//! `derived/rising_topics/as_of=DATE/rising_<window>.{parquet,json}`; re-running the same
+//! `as_of` replaces them. The topic registry `derived/topic_registry.json` keeps ids stable.
+
+use crate::text::Tokenizer;
+use crate::topics::issue_type::Classifier;
+use crate::topics::registry::Registry;
+use crate::topics::trend::{Model, Series};
+use crate::topics::vectors::ThreadText;
+use crate::topics::{self, TopicSettings};
+use crate::{Error, Result, sql};
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, ListArray, RecordBatch,
+    StringArray, StringBuilder, TimestampMicrosecondArray, UInt64Array,
+};
+use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// `[rising]`: how rising topics are scored and described.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RisingSettings {
+    /// Days before the window that give a topic's recent level.
+    pub baseline_days: u32,
+    /// Weeks of same-weekday windows that count as a topic's weekly rhythm.
+    pub rhythm_weeks: u32,
+    /// Months of same-point-of-month windows (working days before month end).
+    pub rhythm_months: u32,
+    /// Relative day-to-day wobble of a topic's share allowed before a rise is unusual.
+    pub share_wobble: f64,
+    /// A topic is rising when its posts are at least this many standard deviations above
+    /// expected…
+    pub min_z: f64,
+    /// …and it has at least this many posts in the window.
+    pub min_posts: u64,
+    /// A resource counts as effective with at least this helpful share…
+    pub effective_helpful_share: f64,
+    /// …over at least this many helpful/not-helpful judgements (or this many ratings with a
+    /// mean of at least `effective_mean_rating`).
+    pub effective_min_judgements: i64,
+    /// Mean rating (1–5) that makes a resource effective.
+    pub effective_mean_rating: f64,
+    /// Experts shown per topic.
+    pub experts: usize,
+    /// Resources shown per topic.
+    pub resources: usize,
+    /// Example posts shown per topic.
+    pub examples: usize,
+    /// Issue-type word lists (default: the built-in `jobs/data/topics/issue_types.toml`).
+    pub issue_types: Option<PathBuf>,
+}
+
+impl Default for RisingSettings {
+    fn default() -> Self {
+        RisingSettings {
+            baseline_days: 28,
+            rhythm_weeks: 4,
+            rhythm_months: 3,
+            share_wobble: 0.25,
+            min_z: 4.0,
+            min_posts: 5,
+            effective_helpful_share: 0.6,
+            effective_min_judgements: 5,
+            effective_mean_rating: 3.5,
+            experts: 5,
+            resources: 5,
+            examples: 3,
+            issue_types: None,
+        }
+    }
+}
+
+impl RisingSettings {
+    /// Value checks serde cannot express, as `rising.<field>: …` messages.
+    pub fn check(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.baseline_days == 0 {
+            p.push("rising.baseline_days: expected a positive number, got 0".into());
+        }
+        if !(0.0..=1.0).contains(&self.effective_helpful_share) {
+            p.push(format!(
+                "rising.effective_helpful_share: expected a number in [0, 1], got {}",
+                self.effective_helpful_share
+            ));
+        }
+        if self.share_wobble < 0.0 {
+            p.push(format!(
+                "rising.share_wobble: expected a number ≥ 0, got {}",
+                self.share_wobble
+            ));
+        }
+        if let Some(f) = &self.issue_types
+            && !f.is_file()
+        {
+            p.push(format!(
+                "rising.issue_types: {} is not a file (expected a TOML word list)",
+                f.display()
+            ));
+        }
+        p
+    }
+}
+
+/// The ranking window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Window {
+    /// The last hour (for alerts).
+    Hour,
+    /// The last 24 hours.
+    Day,
+    /// The last 7 days.
+    Week,
+}
+
+impl Window {
+    /// Length in hours.
+    pub fn hours(self) -> i64 {
+        match self {
+            Window::Hour => 1,
+            Window::Day => 24,
+            Window::Week => 168,
+        }
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Window::Hour => "hour",
+            Window::Day => "day",
+            Window::Week => "week",
+        }
+    }
+}
+
+/// What to rank.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// End of the window (exclusive), microseconds since the epoch, UTC.
+    pub as_of_us: i64,
+    /// As given (a date or a timestamp), for the output.
+    pub as_of_label: String,
+    /// The window.
+    pub window: Window,
+    /// Most topics to report.
+    pub top: usize,
+    /// Smallest group of distinct people any breakdown may show.
+    pub min_group_size: u32,
+}
+
+/// A person whose answers on the topic were accepted (pseudonymous).
+#[derive(Debug, Clone, Serialize)]
+pub struct Expert {
+    /// Pseudonym.
+    pub author_id: String,
+    /// Team.
+    pub team: Option<String>,
+    /// Role.
+    pub role: Option<String>,
+    /// Accepted answers on the topic.
+    pub accepted_answers: i64,
+}
+
+/// A resource linked from the topic's posts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    /// Catalog id.
+    pub resource_id: String,
+    /// Catalog title, when catalogued.
+    pub title: Option<String>,
+    /// Posts on the topic linking it.
+    pub links: i64,
+    /// Helpful / (helpful + not helpful), when judged.
+    pub helpful_share: Option<f64>,
+    /// Helpful plus not-helpful judgements.
+    pub judgements: i64,
+    /// Mean rating 1–5, when rated.
+    pub mean_rating: Option<f64>,
+    /// Number of ratings.
+    pub ratings: i64,
+    /// Whether it meets the effectiveness bar.
+    pub effective: bool,
+}
+
+/// One ranked topic.
+#[derive(Debug, Clone, Serialize)]
+pub struct RisingTopic {
+    /// Stable id.
+    pub topic_id: String,
+    /// Label (most distinctive phrases, or the taxonomy name).
+    pub label: String,
+    /// Top terms.
+    pub terms: Vec<String>,
+    /// Ranking score (see docs/rising.md).
+    pub score: f64,
+    /// Posts in the window.
+    pub posts: u64,
+    /// Posts expected in the window from the topic's history.
+    pub baseline: f64,
+    /// Which history set the expectation: recent, weekly or monthly.
+    pub baseline_basis: String,
+    /// Standard deviations above expected.
+    pub z: f64,
+    /// One-sided p-value of `z`.
+    pub p_value: f64,
+    /// Posts in the window divided by posts in the window before it (+1 smoothing).
+    pub growth: f64,
+    /// Date of the topic's first post in the history the run read.
+    pub first_seen: String,
+    /// Teams with at least the privacy floor of distinct people posting on it in the
+    /// window, busiest first.
+    pub teams: Vec<String>,
+    /// Sites of those teams.
+    pub sites: Vec<String>,
+    /// Distinct teams, sites and roles posting on it in the window (counts only).
+    pub spread: Spread,
+    /// skill_gap, policy_clarification, cultural_barrier, tooling_defect or unclear.
+    pub issue_type: String,
+    /// The words that decided the issue type, with their counts.
+    pub issue_drivers: Vec<(String, u32)>,
+    /// Share of the window's opening questions without an answer from someone else.
+    pub unanswered_share: f64,
+    /// People whose answers on it were accepted.
+    pub experts: Vec<Expert>,
+    /// Resources linked from its posts and how well they work.
+    pub resources: Vec<Resource>,
+    /// No effective resource is linked from its posts.
+    pub content_gap: bool,
+    /// Titles (or openings) of recent threads, from teams at or above the privacy floor.
+    pub examples: Vec<String>,
+}
+
+/// Distinct groups posting on a topic.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Spread {
+    /// Distinct teams.
+    pub teams: i64,
+    /// Distinct sites.
+    pub sites: i64,
+    /// Distinct roles.
+    pub roles: i64,
+}
+
+/// The job's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// As requested.
+    pub as_of: String,
+    /// hour, day or week.
+    pub window: Window,
+    /// Rising topics, highest score first.
+    pub topics: Vec<RisingTopic>,
+    /// Topics the model found in the history read.
+    pub topic_count: usize,
+    /// Posts in the window.
+    pub window_posts: u64,
+    /// Posts in the window whose thread fits no topic.
+    pub unassigned_posts: u64,
+    /// Where the outputs went.
+    #[serde(skip)]
+    pub written: Vec<PathBuf>,
+}
+
+const HOUR_US: i64 = 3_600_000_000;
+const DAY_US: i64 = 24 * HOUR_US;
+
+/// Columns of `sql/rising_posts.sql` the job keeps.
+struct Posts {
+    post_id: Vec<String>,
+    thread_id: Vec<String>,
+    kind: Vec<String>,
+    team: Vec<Option<String>>,
+    created_us: Vec<i64>,
+    title: Vec<Option<String>>,
+    body: Vec<String>,
+    tags: Vec<Vec<String>>,
+}
+
+fn strings(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
+    let col = batch.column_by_name(name).ok_or_else(|| Error::Invalid {
+        what: format!("query result column {name}"),
+        reason: "missing".into(),
+    })?;
+    let col = arrow::compute::cast(col, &DataType::Utf8).map_err(|e| Error::Query(e.into()))?;
+    let a = col.as_string::<i32>();
+    Ok((0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+        .collect())
+}
+
+fn ints(batch: &RecordBatch, name: &str) -> Result<Vec<Option<i64>>> {
+    let col = batch.column_by_name(name).ok_or_else(|| Error::Invalid {
+        what: format!("query result column {name}"),
+        reason: "missing".into(),
+    })?;
+    let col = arrow::compute::cast(col, &DataType::Int64).map_err(|e| Error::Query(e.into()))?;
+    let a = col.as_primitive::<arrow::datatypes::Int64Type>();
+    Ok((0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i)))
+        .collect())
+}
+
+fn floats(batch: &RecordBatch, name: &str) -> Result<Vec<Option<f64>>> {
+    let col = batch.column_by_name(name).ok_or_else(|| Error::Invalid {
+        what: format!("query result column {name}"),
+        reason: "missing".into(),
+    })?;
+    let col = arrow::compute::cast(col, &DataType::Float64).map_err(|e| Error::Query(e.into()))?;
+    let a = col.as_primitive::<arrow::datatypes::Float64Type>();
+    Ok((0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i)))
+        .collect())
+}
+
+fn micros(batch: &RecordBatch, name: &str) -> Result<Vec<i64>> {
+    let col = batch.column_by_name(name).ok_or_else(|| Error::Invalid {
+        what: format!("query result column {name}"),
+        reason: "missing".into(),
+    })?;
+    let col = arrow::compute::cast(col, &DataType::Timestamp(TimeUnit::Microsecond, None))
+        .map_err(|e| Error::Query(e.into()))?;
+    let a = col.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+    Ok((0..a.len()).map(|i| a.value(i)).collect())
+}
+
+fn string_lists(batch: &RecordBatch, name: &str) -> Result<Vec<Vec<String>>> {
+    let col = batch.column_by_name(name).ok_or_else(|| Error::Invalid {
+        what: format!("query result column {name}"),
+        reason: "missing".into(),
+    })?;
+    let target = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
+    let col = arrow::compute::cast(col, &target).map_err(|e| Error::Query(e.into()))?;
+    let list = col.as_list::<i32>();
+    Ok((0..list.len())
+        .map(|i| {
+            if list.is_null(i) {
+                return Vec::new();
+            }
+            let v = list.value(i);
+            let s = v.as_string::<i32>();
+            (0..s.len())
+                .filter(|&j| s.is_valid(j))
+                .map(|j| s.value(j).to_string())
+                .collect()
+        })
+        .collect())
+}
+
+fn load_posts(batches: &[RecordBatch]) -> Result<Posts> {
+    let mut p = Posts {
+        post_id: Vec::new(),
+        thread_id: Vec::new(),
+        kind: Vec::new(),
+        team: Vec::new(),
+        created_us: Vec::new(),
+        title: Vec::new(),
+        body: Vec::new(),
+        tags: Vec::new(),
+    };
+    for b in batches {
+        p.post_id
+            .extend(strings(b, "post_id")?.into_iter().map(Option::unwrap_or_default));
+        p.thread_id
+            .extend(strings(b, "thread_id")?.into_iter().map(Option::unwrap_or_default));
+        p.kind
+            .extend(strings(b, "kind")?.into_iter().map(Option::unwrap_or_default));
+        p.team.extend(strings(b, "team")?);
+        p.created_us.extend(micros(b, "created_at")?);
+        p.title.extend(strings(b, "title")?);
+        p.body
+            .extend(strings(b, "body")?.into_iter().map(Option::unwrap_or_default));
+        p.tags.extend(string_lists(b, "tags")?);
+    }
+    Ok(p)
+}
+
+/// Runs the job: topics, assignment, ranking; writes the derived tables.
+pub async fn run(
+    ctx: &SessionContext,
+    derived: &Path,
+    req: &Request,
+    ts: &TopicSettings,
+    rs: &RisingSettings,
+) -> Result<Report> {
+    let tokenizer = Tokenizer::new();
+    let classifier = match &rs.issue_types {
+        Some(f) => Classifier::from_file(f, &tokenizer)?,
+        None => Classifier::built_in(&tokenizer),
+    };
+    let taxonomy = match &ts.taxonomy {
+        Some(f) => topics::load_taxonomy(f)?,
+        None => Vec::new(),
+    };
+    let as_of_date = chrono::DateTime::from_timestamp_micros(req.as_of_us - 1)
+        .map(|t| t.date_naive())
+        .ok_or_else(|| Error::Invalid {
+            what: "--as-of".into(),
+            reason: "out of range".into(),
+        })?;
+    // History: whole days, so the hourly series starts on an hour boundary.
+    let history_from = (req.as_of_us - i64::from(ts.history_days) * DAY_US).div_euclid(HOUR_US)
+        * HOUR_US;
+    let range = [("from_us", history_from), ("to_us", req.as_of_us)];
+
+    let started = std::time::Instant::now();
+    let posts = load_posts(&crate::session::query(ctx, &render("rising_posts", &range)).await?)?;
+    tracing::info!(posts = posts.post_id.len(), secs = started.elapsed().as_secs_f64(), "Posts read.");
+
+    // Threads: the opening post's text, or the thread's first post in the history.
+    let mut thread_index: HashMap<&str, usize> = HashMap::new();
+    let mut threads: Vec<ThreadText> = Vec::new();
+    let mut sizes: Vec<u64> = Vec::new();
+    for i in 0..posts.post_id.len() {
+        let tid = posts.thread_id[i].as_str();
+        let opening = posts.post_id[i] == posts.thread_id[i];
+        let text = || ThreadText {
+            thread_id: tid.to_string(),
+            opened_us: posts.created_us[i],
+            text: format!(
+                "{}\n{}",
+                posts.title[i].as_deref().unwrap_or(""),
+                posts.body[i]
+            ),
+            tags: posts.tags[i].clone(),
+        };
+        match thread_index.get(tid) {
+            Some(&t) => {
+                sizes[t] += 1;
+                if opening {
+                    threads[t] = text();
+                }
+            }
+            None => {
+                thread_index.insert(tid, threads.len());
+                threads.push(text());
+                sizes.push(1);
+            }
+        }
+    }
+
+    let reg_path = Registry::path(derived);
+    let mut registry = Registry::load(&reg_path)?;
+    let fitted = topics::fit(
+        &threads,
+        req.as_of_us,
+        &as_of_date.to_string(),
+        &mut registry,
+        &tokenizer,
+        ts,
+        &taxonomy,
+    );
+    registry.save(&reg_path)?;
+    tracing::info!(
+        topics = fitted.topics.len(),
+        threads = threads.len(),
+        secs = started.elapsed().as_secs_f64(),
+        "Topics found."
+    );
+
+    let mut written = Vec::new();
+    written.push(write_topics(derived, as_of_date, &fitted, &threads)?);
+    written.push(write_assignments(derived, as_of_date, &fitted, &threads)?);
+    register_topic_threads(ctx, &fitted, &threads)?;
+
+    // Hourly counts per topic and overall, from the history start.
+    let n_hours = ((req.as_of_us - history_from + HOUR_US - 1) / HOUR_US) as usize;
+    let hours = crate::session::query(ctx, &render("rising_topic_hours", &range)).await?;
+    let topic_pos: HashMap<&str, usize> = fitted
+        .topics
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect();
+    let mut counts = vec![vec![0u64; n_hours]; fitted.topics.len()];
+    let mut total = vec![0u64; n_hours];
+    for b in &hours {
+        let ids = strings(b, "topic_id")?;
+        let at = micros(b, "hour")?;
+        let n = ints(b, "posts")?;
+        for ((id, at), n) in ids.iter().zip(at).zip(n) {
+            let h = (at - history_from).div_euclid(HOUR_US);
+            if !(0..n_hours as i64).contains(&h) {
+                continue;
+            }
+            let n = n.unwrap_or(0).max(0) as u64;
+            match id.as_deref() {
+                Some("*") => total[h as usize] += n,
+                Some(id) => {
+                    if let Some(&t) = topic_pos.get(id) {
+                        counts[t][h as usize] += n;
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    // Compound-Poisson factor from thread sizes: E[s²] / E[s].
+    let (s1, s2) = sizes
+        .iter()
+        .fold((0f64, 0f64), |a, &s| (a.0 + s as f64, a.1 + (s * s) as f64));
+    let model = Model {
+        baseline_days: rs.baseline_days,
+        rhythm_weeks: rs.rhythm_weeks,
+        rhythm_months: rs.rhythm_months,
+        dispersion: if s1 > 0.0 { s2 / s1 } else { 1.0 },
+        share_wobble: rs.share_wobble,
+    };
+    let hours_len = req.window.hours();
+    let readings: Vec<_> = counts
+        .iter()
+        .map(|c| {
+            model.read(
+                &Series {
+                    start_us: history_from,
+                    topic: c,
+                    total: &total,
+                },
+                req.as_of_us,
+                hours_len,
+            )
+        })
+        .collect();
+    let window_from = req.as_of_us - hours_len * HOUR_US;
+    let window_posts: u64 = posts
+        .created_us
+        .iter()
+        .filter(|&&t| t >= window_from)
+        .count() as u64;
+    let assigned_window: u64 = readings.iter().map(|r| r.posts).sum();
+
+    // Only rising topics are described and ranked.
+    let rising: Vec<usize> = (0..fitted.topics.len())
+        .filter(|&t| readings[t].posts >= rs.min_posts && readings[t].z >= rs.min_z)
+        .collect();
+    let window = [
+        ("from_us", window_from),
+        ("to_us", req.as_of_us),
+        ("min_group_size", 1),
+    ];
+    let floor = [
+        ("from_us", window_from),
+        ("to_us", req.as_of_us),
+        ("min_group_size", i64::from(req.min_group_size)),
+    ];
+    let floor_history = [
+        ("from_us", history_from),
+        ("to_us", req.as_of_us),
+        ("min_group_size", i64::from(req.min_group_size)),
+    ];
+    let stats = by_topic(crate::session::query(ctx, &render("rising_window_stats", &window)).await?);
+    let teams = by_topic(crate::session::query(ctx, &render("rising_team_floor", &floor)).await?);
+    let history_teams =
+        by_topic(crate::session::query(ctx, &render("rising_team_floor", &floor_history)).await?);
+    let experts = by_topic(crate::session::query(ctx, &render("rising_experts", &range)).await?);
+    ensure_resources_table(ctx).await?;
+    let resources =
+        by_topic(crate::session::query(ctx, &render("rising_resources", &range)).await?);
+
+    // Issue-type counts: all posts of the history, and each rising topic's.
+    let text_of = |i: usize| -> String {
+        format!(
+            "{}\n{}",
+            posts.title[i].as_deref().unwrap_or(""),
+            posts.body[i]
+        )
+    };
+    let post_topic: Vec<Option<usize>> = posts
+        .thread_id
+        .iter()
+        .map(|t| thread_index.get(t.as_str()).and_then(|&i| fitted.assignment[i]))
+        .collect();
+    let all_texts: Vec<String> = (0..posts.post_id.len()).map(text_of).collect();
+    let all_counts = classifier.count(&tokenizer, all_texts.iter().map(String::as_str));
+
+    let mut out = Vec::new();
+    for &t in &rising {
+        let topic = &fitted.topics[t];
+        let r = &readings[t];
+        let recent_from = req.as_of_us - (hours_len.max(24 * 14)) * HOUR_US;
+        let idx: Vec<usize> = (0..posts.post_id.len())
+            .filter(|&i| post_topic[i] == Some(t) && posts.created_us[i] >= recent_from)
+            .collect();
+        let verdict = classifier.classify(
+            &classifier.count(&tokenizer, idx.iter().map(|&i| all_texts[i].as_str())),
+            &all_counts,
+        );
+        let st = stats.get(&topic.id).and_then(|b| first_row(b));
+        let (spread, unanswered_share) = match st {
+            Some((b, row)) => {
+                let g = |c: &str| ints(b, c).ok().and_then(|v| v[row]).unwrap_or(0);
+                let q = g("questions");
+                (
+                    Spread {
+                        teams: g("teams"),
+                        sites: g("sites"),
+                        roles: g("roles"),
+                    },
+                    if q > 0 { g("unanswered") as f64 / q as f64 } else { 0.0 },
+                )
+            }
+            None => (Spread::default(), 0.0),
+        };
+        let (team_list, site_list) = rows(teams.get(&topic.id), |b, i| {
+            Ok((
+                strings(b, "team")?[i].clone().unwrap_or_default(),
+                strings(b, "site")?[i].clone(),
+            ))
+        })?
+        .into_iter()
+        .fold((Vec::new(), Vec::new()), |mut acc, (team, site)| {
+            acc.0.push(team);
+            if let Some(s) = site
+                && !acc.1.contains(&s)
+            {
+                acc.1.push(s);
+            }
+            acc
+        });
+        let allowed_teams: Vec<String> = rows(history_teams.get(&topic.id), |b, i| {
+            Ok(strings(b, "team")?[i].clone().unwrap_or_default())
+        })?;
+        let experts_out: Vec<Expert> = rows(experts.get(&topic.id), |b, i| {
+            Ok(Expert {
+                author_id: strings(b, "author_id")?[i].clone().unwrap_or_default(),
+                team: strings(b, "team")?[i].clone(),
+                role: strings(b, "role")?[i].clone(),
+                accepted_answers: ints(b, "accepted_answers")?[i].unwrap_or(0),
+            })
+        })?
+        .into_iter()
+        .take(rs.experts)
+        .collect();
+        let resources_out: Vec<Resource> = rows(resources.get(&topic.id), |b, i| {
+            let helpful = ints(b, "helpful")?[i].unwrap_or(0);
+            let not_helpful = ints(b, "not_helpful")?[i].unwrap_or(0);
+            let ratings = ints(b, "ratings")?[i].unwrap_or(0);
+            let helpful_share = floats(b, "helpful_share")?[i];
+            let mean_rating = floats(b, "mean_rating")?[i];
+            let effective = (helpful + not_helpful >= rs.effective_min_judgements
+                && helpful_share.unwrap_or(0.0) >= rs.effective_helpful_share)
+                || (ratings >= rs.effective_min_judgements
+                    && mean_rating.unwrap_or(0.0) >= rs.effective_mean_rating);
+            Ok(Resource {
+                resource_id: strings(b, "resource_id")?[i].clone().unwrap_or_default(),
+                title: strings(b, "title")?[i].clone(),
+                links: ints(b, "links")?[i].unwrap_or(0),
+                helpful_share,
+                judgements: helpful + not_helpful,
+                mean_rating,
+                ratings,
+                effective,
+            })
+        })?;
+        let content_gap = !resources_out.iter().any(|r| r.effective);
+        let mut examples: Vec<(i64, String)> = idx
+            .iter()
+            .filter(|&&i| posts.post_id[i] == posts.thread_id[i])
+            .filter(|&&i| {
+                posts.team[i]
+                    .as_ref()
+                    .is_some_and(|team| allowed_teams.contains(team))
+            })
+            .map(|&i| {
+                let text = posts.title[i].clone().unwrap_or_else(|| {
+                    let b = &posts.body[i];
+                    let cut = b
+                        .char_indices()
+                        .nth(160)
+                        .map_or(b.len(), |(at, _)| at);
+                    format!("{}{}", &b[..cut], if cut < b.len() { "…" } else { "" })
+                });
+                (posts.created_us[i], text)
+            })
+            .collect();
+        examples.sort_by(|a, b| b.0.cmp(&a.0));
+        let first_seen = (0..threads.len())
+            .filter(|&i| fitted.assignment[i] == Some(t))
+            .map(|i| threads[i].opened_us)
+            .min()
+            .and_then(chrono::DateTime::from_timestamp_micros)
+            .map(|d| d.date_naive().to_string())
+            .unwrap_or_else(|| topic.first_seen.clone());
+        let spread_factor = 1.0 + 0.1 * ((spread.teams - 1).clamp(0, 5) as f64);
+        let score = r.z * spread_factor * (1.0 + 0.5 * unanswered_share);
+        out.push(RisingTopic {
+            topic_id: topic.id.clone(),
+            label: topic.label.clone(),
+            terms: topic.terms.clone(),
+            score: round(score, 3),
+            posts: r.posts,
+            baseline: round(r.expected, 2),
+            baseline_basis: r.basis.to_string(),
+            z: round(r.z, 3),
+            p_value: r.p_value,
+            growth: round((r.posts as f64 + 1.0) / (r.previous as f64 + 1.0), 3),
+            first_seen,
+            teams: team_list,
+            sites: site_list,
+            spread,
+            issue_type: verdict.issue_type,
+            issue_drivers: verdict.drivers,
+            unanswered_share: round(unanswered_share, 3),
+            experts: experts_out,
+            resources: resources_out.into_iter().take(rs.resources).collect(),
+            content_gap,
+            examples: examples
+                .into_iter()
+                .take(rs.examples)
+                .map(|e| e.1)
+                .collect(),
+        });
+    }
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.topic_id.cmp(&b.topic_id))
+    });
+    out.truncate(req.top);
+
+    let mut report = Report {
+        as_of: req.as_of_label.clone(),
+        window: req.window,
+        topics: out,
+        topic_count: fitted.topics.len(),
+        window_posts,
+        unassigned_posts: window_posts.saturating_sub(assigned_window),
+        written: Vec::new(),
+    };
+    written.extend(write_ranking(derived, as_of_date, req, &report)?);
+    report.written = written;
+    tracing::info!(
+        rising = report.topics.len(),
+        secs = started.elapsed().as_secs_f64(),
+        "Ranking written."
+    );
+    Ok(report)
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+fn render(name: &str, params: &[(&str, i64)]) -> String {
+    sql::get(name)
+        .expect("the rising queries are embedded")
+        .render(params)
+}
+
+/// Splits query results by their `topic_id` column: topic → (batch, rows).
+fn by_topic(batches: Vec<RecordBatch>) -> HashMap<String, Vec<(RecordBatch, usize)>> {
+    let mut out: HashMap<String, Vec<(RecordBatch, usize)>> = HashMap::new();
+    for b in batches {
+        let ids = strings(&b, "topic_id").unwrap_or_default();
+        for (i, id) in ids.into_iter().enumerate() {
+            if let Some(id) = id {
+                out.entry(id).or_default().push((b.clone(), i));
+            }
+        }
+    }
+    out
+}
+
+fn first_row(rows: &[(RecordBatch, usize)]) -> Option<(&RecordBatch, usize)> {
+    rows.first().map(|(b, i)| (b, *i))
+}
+
+fn rows<T>(
+    rows: Option<&Vec<(RecordBatch, usize)>>,
+    f: impl Fn(&RecordBatch, usize) -> Result<T>,
+) -> Result<Vec<T>> {
+    rows.map(|r| r.iter().map(|(b, i)| f(b, *i)).collect())
+        .unwrap_or_else(|| Ok(Vec::new()))
+}
+
+/// `resources` from the catalog, or an empty table when there is none.
+async fn ensure_resources_table(ctx: &SessionContext) -> Result<()> {
+    if ctx.table_exist("resources")? {
+        return Ok(());
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("resource_id", DataType::Utf8, true),
+        Field::new("title", DataType::Utf8, true),
+    ]));
+    let t = MemTable::try_new(schema, vec![vec![]])?;
+    ctx.register_table("resources", Arc::new(t))?;
+    Ok(())
+}
+
+fn register_topic_threads(
+    ctx: &SessionContext,
+    fitted: &topics::Fitted,
+    threads: &[ThreadText],
+) -> Result<()> {
+    let batch = assignment_batch(fitted, threads)?;
+    let t = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+    ctx.deregister_table("topic_threads")?;
+    ctx.register_table("topic_threads", Arc::new(t))?;
+    Ok(())
+}
+
+fn assignment_batch(fitted: &topics::Fitted, threads: &[ThreadText]) -> Result<RecordBatch> {
+    let mut tid = StringBuilder::new();
+    let mut top = StringBuilder::new();
+    for (t, a) in threads.iter().zip(&fitted.assignment) {
+        if let Some(c) = a {
+            tid.append_value(&t.thread_id);
+            top.append_value(&fitted.topics[*c].id);
+        }
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("thread_id", DataType::Utf8, false),
+        Field::new("topic_id", DataType::Utf8, false),
+    ]));
+    RecordBatch::try_new(
+        schema,
+        vec![Arc::new(tid.finish()), Arc::new(top.finish())],
+    )
+    .map_err(|e| Error::Query(e.into()))
+}
+
+/// Replaces `derived/<table>/as_of=DATE/` (or one file in it) with new content.
+fn job_dir(derived: &Path, table: &str, as_of: chrono::NaiveDate, clear: bool) -> Result<PathBuf> {
+    let dir = derived.join(table).join(format!("as_of={as_of}"));
+    let io = |source| Error::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    if clear && dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(io)?;
+    }
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    Ok(dir)
+}
+
+fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
+    use datafusion::parquet::arrow::ArrowWriter;
+    let tmp = path.with_extension("parquet.tmp");
+    let io = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    let mut w =
+        ArrowWriter::try_new(file, batch.schema(), None).map_err(|e| Error::Query(e.into()))?;
+    w.write(batch).map_err(|e| Error::Query(e.into()))?;
+    w.close().map_err(|e| Error::Query(e.into()))?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+fn list_of(values: impl Iterator<Item = Vec<String>>) -> ListArray {
+    let mut b = arrow::array::ListBuilder::new(StringBuilder::new());
+    for v in values {
+        for s in v {
+            b.values().append_value(s);
+        }
+        b.append(true);
+    }
+    b.finish()
+}
+
+fn write_topics(
+    derived: &Path,
+    as_of: chrono::NaiveDate,
+    fitted: &topics::Fitted,
+    threads: &[ThreadText],
+) -> Result<PathBuf> {
+    let dir = job_dir(derived, "topics", as_of, true)?;
+    let mut first = vec![i64::MAX; fitted.topics.len()];
+    for (t, a) in threads.iter().zip(&fitted.assignment) {
+        if let Some(c) = a {
+            first[*c] = first[*c].min(t.opened_us);
+        }
+    }
+    let ts = &fitted.topics;
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        (
+            "topic_id",
+            Arc::new(StringArray::from_iter_values(ts.iter().map(|t| &t.id))),
+        ),
+        (
+            "label",
+            Arc::new(StringArray::from_iter_values(ts.iter().map(|t| &t.label))),
+        ),
+        ("terms", Arc::new(list_of(ts.iter().map(|t| t.terms.clone())))),
+        (
+            "threads",
+            Arc::new(UInt64Array::from_iter_values(ts.iter().map(|t| t.threads as u64))),
+        ),
+        (
+            "first_post_at",
+            Arc::new(
+                TimestampMicrosecondArray::from_iter_values(first.iter().copied())
+                    .with_timezone("UTC"),
+            ),
+        ),
+        (
+            "named_on",
+            Arc::new(StringArray::from_iter_values(ts.iter().map(|t| &t.first_seen))),
+        ),
+        (
+            "origin",
+            Arc::new(StringArray::from_iter_values(ts.iter().map(|t| match t.origin {
+                topics::Origin::Cluster => "cluster",
+                topics::Origin::Burst => "burst",
+            }))),
+        ),
+    ];
+    let batch = RecordBatch::try_from_iter(cols).map_err(|e| Error::Query(e.into()))?;
+    let path = dir.join("topics.parquet");
+    write_parquet(&path, &batch)?;
+    Ok(path)
+}
+
+fn write_assignments(
+    derived: &Path,
+    as_of: chrono::NaiveDate,
+    fitted: &topics::Fitted,
+    threads: &[ThreadText],
+) -> Result<PathBuf> {
+    let dir = job_dir(derived, "topic_assignments", as_of, true)?;
+    let path = dir.join("assignments.parquet");
+    write_parquet(&path, &assignment_batch(fitted, threads)?)?;
+    Ok(path)
+}
+
+fn write_ranking(
+    derived: &Path,
+    as_of: chrono::NaiveDate,
+    req: &Request,
+    report: &Report,
+) -> Result<Vec<PathBuf>> {
+    let dir = job_dir(derived, "rising_topics", as_of, false)?;
+    let stem = match req.window {
+        Window::Hour => {
+            let h = chrono::DateTime::from_timestamp_micros(req.as_of_us)
+                .map(|t| t.format("%H").to_string())
+                .unwrap_or_default();
+            format!("rising_hour_{h}")
+        }
+        w => format!("rising_{}", w.name()),
+    };
+    let t = &report.topics;
+    let json = |v: &dyn erased::Json| v.to_json();
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        (
+            "rank",
+            Arc::new(Int64Array::from_iter_values(1..=t.len() as i64)),
+        ),
+        (
+            "topic_id",
+            Arc::new(StringArray::from_iter_values(t.iter().map(|x| &x.topic_id))),
+        ),
+        (
+            "label",
+            Arc::new(StringArray::from_iter_values(t.iter().map(|x| &x.label))),
+        ),
+        ("terms", Arc::new(list_of(t.iter().map(|x| x.terms.clone())))),
+        (
+            "score",
+            Arc::new(Float64Array::from_iter_values(t.iter().map(|x| x.score))),
+        ),
+        (
+            "posts",
+            Arc::new(UInt64Array::from_iter_values(t.iter().map(|x| x.posts))),
+        ),
+        (
+            "baseline",
+            Arc::new(Float64Array::from_iter_values(t.iter().map(|x| x.baseline))),
+        ),
+        (
+            "growth",
+            Arc::new(Float64Array::from_iter_values(t.iter().map(|x| x.growth))),
+        ),
+        (
+            "p_value",
+            Arc::new(Float64Array::from_iter_values(t.iter().map(|x| x.p_value))),
+        ),
+        (
+            "first_seen",
+            Arc::new(StringArray::from_iter_values(t.iter().map(|x| &x.first_seen))),
+        ),
+        ("teams", Arc::new(list_of(t.iter().map(|x| x.teams.clone())))),
+        ("sites", Arc::new(list_of(t.iter().map(|x| x.sites.clone())))),
+        (
+            "issue_type",
+            Arc::new(StringArray::from_iter_values(t.iter().map(|x| &x.issue_type))),
+        ),
+        (
+            "unanswered_share",
+            Arc::new(Float64Array::from_iter_values(
+                t.iter().map(|x| x.unanswered_share),
+            )),
+        ),
+        (
+            "content_gap",
+            Arc::new(BooleanArray::from(
+                t.iter().map(|x| x.content_gap).collect::<Vec<_>>(),
+            )),
+        ),
+        (
+            "experts_json",
+            Arc::new(StringArray::from_iter_values(t.iter().map(|x| json(&x.experts)))),
+        ),
+        (
+            "resources_json",
+            Arc::new(StringArray::from_iter_values(
+                t.iter().map(|x| json(&x.resources)),
+            )),
+        ),
+        ("examples", Arc::new(list_of(t.iter().map(|x| x.examples.clone())))),
+    ];
+    let batch = RecordBatch::try_from_iter(cols).map_err(|e| Error::Query(e.into()))?;
+    let parquet = dir.join(format!("{stem}.parquet"));
+    write_parquet(&parquet, &batch)?;
+    let json_path = dir.join(format!("{stem}.json"));
+    let text = serde_json::to_string_pretty(report).expect("the report serialises");
+    std::fs::write(&json_path, text).map_err(|source| Error::Io {
+        path: json_path.display().to_string(),
+        source,
+    })?;
+    Ok(vec![parquet, json_path])
+}
+
+/// JSON text of a serialisable value, behind a trait object so one closure serves all.
+mod erased {
+    /// Anything that serialises to JSON.
+    pub trait Json {
+        fn to_json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).expect("plain data serialises")
+        }
+    }
+}
