@@ -1,3 +1,4 @@
 //! One file per job.
 
 pub mod overview;
+pub mod sentiment_scores;
