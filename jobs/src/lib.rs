@@ -10,5 +10,6 @@ pub mod sentiment;
 pub mod session;
 pub mod sql;
 pub mod text;
+pub mod topic_source;
 
 pub use error::{Error, Result};

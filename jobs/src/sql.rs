@@ -25,6 +25,9 @@ pub const ALL: &[Query] = &[
     query!("team_volume"),
     query!("feedback_by_type"),
     query!("quarantine_reasons"),
+    query!("newest_post"),
+    query!("thread_tags"),
+    query!("sentiment_window"),
 ];
 
 /// Looks a query up by name.

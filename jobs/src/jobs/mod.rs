@@ -2,3 +2,4 @@
 
 pub mod overview;
 pub mod sentiment_scores;
+pub mod sentiment_shift;
