@@ -260,7 +260,10 @@ fn sentiment_fixture() -> SessionContext {
             ("role", strs(&["R", "", "R", "R", "R"])),
             ("created_at", times(&created)),
             ("tags", Arc::new(tags.finish()) as ArrayRef),
-            ("date", Arc::new(Date32Array::from(days.clone())) as ArrayRef),
+            (
+                "date",
+                Arc::new(Date32Array::from(days.clone())) as ArrayRef,
+            ),
         ],
     );
     table(
