@@ -11,12 +11,12 @@ CARGO ?= cargo
 
 include mk/kafka.mk
 
-.PHONY: all build release demo test test-deps lint fmt bench bench-ingest clean-out help
+.PHONY: all build release demo test test-deps lint fmt bench bench-ingest bench-sentiment clean-out help
 
 help:
 	@echo "make demo   - build, then run the whole pipeline on a generated sample organisation (./out/)"
 	@echo "make test   - install test tools, then fmt check, clippy and every test"
-	@echo "make bench  - release benchmarks (file and Kafka ingest throughput, peak memory)"
+	@echo "make bench  - release benchmarks (file and Kafka ingest, sentiment scoring and shift job)"
 	@echo "make broker - a local Kafka-protocol broker (tansu) on 127.0.0.1:9092"
 
 build:
@@ -49,10 +49,14 @@ test: test-deps kafka-test-deps lint
 	set -o pipefail; $(CARGO) test --workspace --all-targets 2>&1 | tee $(CARGO_TARGET_DIR)/test.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(CARGO_TARGET_DIR)/test.log
 
-bench: bench-ingest bench-kafka
+bench: bench-ingest bench-kafka bench-sentiment
 
 bench-ingest: test-deps release
 	$(PYTHON) scripts/bench_ingest.py --binary $(CARGO_TARGET_DIR)/release/murmur
+
+# Sentiment scoring throughput (posts/s/core) and the shift job over ~1M posts.
+bench-sentiment: test-deps release
+	$(PYTHON) scripts/bench_sentiment.py --binary $(CARGO_TARGET_DIR)/release/murmur
 
 clean-out:
 	rm -rf out
