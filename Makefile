@@ -11,12 +11,12 @@ CARGO ?= cargo
 
 include mk/kafka.mk
 
-.PHONY: all build release demo test test-deps bench-deps lint fmt bench bench-ingest bench-rising-sql clean-out help
+.PHONY: all build release demo test test-deps bench-deps lint fmt bench bench-ingest bench-rising-sql bench-sentiment clean-out help
 
 help:
 	@echo "make demo   - build, then run the whole pipeline on a generated sample organisation (./out/)"
 	@echo "make test   - install test tools, then fmt check, clippy and every test"
-	@echo "make bench  - release benchmarks (ingest throughput, peak memory; rising SQL vs DuckDB)"
+	@echo "make bench  - release benchmarks (file and Kafka ingest, rising SQL vs DuckDB, sentiment scoring and shift job)"
 	@echo "make broker - a local Kafka-protocol broker (tansu) on 127.0.0.1:9092"
 
 build:
@@ -57,7 +57,7 @@ test: test-deps kafka-test-deps lint
 	set -o pipefail; $(CARGO) test --workspace --all-targets 2>&1 | tee $(CARGO_TARGET_DIR)/test.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(CARGO_TARGET_DIR)/test.log
 
-bench: bench-ingest bench-kafka bench-rising-sql
+bench: bench-ingest bench-kafka bench-rising-sql bench-sentiment
 
 bench-ingest: test-deps release
 	$(PYTHON) scripts/bench_ingest.py --binary $(CARGO_TARGET_DIR)/release/murmur
@@ -65,6 +65,10 @@ bench-ingest: test-deps release
 # The rising job's SQL (sql/rising_*.sql) over ~1M posts and 52 weeks: DataFusion vs DuckDB.
 bench-rising-sql: bench-deps release
 	$(PYTHON) scripts/bench_rising_sql.py --binary $(CARGO_TARGET_DIR)/release/murmur
+
+# Sentiment scoring throughput (posts/s/core) and the shift job over ~1M posts.
+bench-sentiment: test-deps release
+	$(PYTHON) scripts/bench_sentiment.py --binary $(CARGO_TARGET_DIR)/release/murmur
 
 clean-out:
 	rm -rf out

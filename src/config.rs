@@ -2,6 +2,7 @@
 //! variables, then command-line flags. Secrets are never printed.
 
 use anyhow::Result;
+use murmur_jobs::jobs::sentiment_shift::Settings as SentimentSettings;
 use murmur_pipeline::ingest::IngestOptions;
 use murmur_pipeline::ingest::kafka::KafkaOptions;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,8 @@ pub struct Config {
     pub ingest: IngestOptions,
     /// Kafka ingest: brokers, group, topics, batching, librdkafka properties.
     pub kafka: KafkaOptions,
+    /// Sentiment shifts: windows, minimum sample, minimum change, false discovery rate.
+    pub sentiment: SentimentSettings,
 }
 
 /// `[lake]`
@@ -176,9 +179,10 @@ pub fn load_from(
     config.privacy = section(&mut root, "privacy", &source, &mut problems);
     config.ingest = section(&mut root, "ingest", &source, &mut problems);
     config.kafka = section(&mut root, "kafka", &source, &mut problems);
+    config.sentiment = section(&mut root, "sentiment", &source, &mut problems);
     for unknown in root.keys() {
         problems.push(format!(
-            "{source}: unknown section [{unknown}], expected one of [lake], [catalog], [privacy], [ingest], [kafka]"
+            "{source}: unknown section [{unknown}], expected one of [lake], [catalog], [privacy], [ingest], [kafka], [sentiment]"
         ));
     }
     if let Some(lake) = &overrides.lake {
@@ -220,6 +224,7 @@ fn check(config: &Config) -> Vec<String> {
         }
     }
     problems.extend(config.kafka.check());
+    problems.extend(config.sentiment.check());
     if config.lake.path.exists() && !config.lake.path.is_dir() {
         problems.push(format!(
             "lake.path: {} exists but is not a folder",
@@ -330,6 +335,33 @@ mod tests {
             .unwrap_err()
             .join("\n");
         assert!(all.contains("enable.auto.commit"), "{all}");
+    }
+
+    #[test]
+    fn sentiment_section_layers_and_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("murmur.toml");
+        std::fs::write(&file, "[sentiment]\nrecent_days = 14\nmin_posts = 20\n").unwrap();
+        let c = load_from(
+            Some(&file),
+            &Overrides::default(),
+            env(&[("MURMUR__SENTIMENT__MIN_DELTA", "0.2")]),
+        )
+        .unwrap();
+        assert_eq!(c.sentiment.recent_days, 14);
+        assert_eq!(c.sentiment.min_posts, 20);
+        assert_eq!(c.sentiment.min_delta, 0.2);
+        assert_eq!(c.sentiment.baseline_days, 56);
+        std::fs::write(&file, "[sentiment]\nfdr = 1.5\nrecnet_days = 3\n").unwrap();
+        let all = load_from(Some(&file), &Overrides::default(), env(&[]))
+            .unwrap_err()
+            .join("\n");
+        assert!(all.contains("recnet_days"), "{all}");
+        std::fs::write(&file, "[sentiment]\nfdr = 1.5\n").unwrap();
+        let all = load_from(Some(&file), &Overrides::default(), env(&[]))
+            .unwrap_err()
+            .join("\n");
+        assert!(all.contains("sentiment.fdr"), "{all}");
     }
 
     #[test]

@@ -61,6 +61,9 @@ enum Command {
         #[arg(long)]
         vader_only: bool,
     },
+    /// Run a job over the lake and print its result.
+    #[command(subcommand)]
+    Run(RunCommand),
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -87,6 +90,13 @@ enum IngestCommand {
     },
     /// Consume murmur.posts and murmur.feedback as a consumer group, exactly once into the lake.
     Kafka(commands::kafka::IngestKafkaArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum RunCommand {
+    /// Tone shifts per topic (and team, site, role): recent window against the baseline,
+    /// Mann–Whitney with Benjamini–Hochberg correction. Writes derived/sentiment_shifts/.
+    Sentiment(commands::run_sentiment::SentimentArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lexicon,
             vader_only,
         } => commands::sentiment::run(format, lexicon.as_deref(), vader_only),
+        Command::Run(RunCommand::Sentiment(args)) => commands::run_sentiment::run(&load()?, &args),
         Command::Demo { out, sample } => commands::demo::run(
             cli.config.as_deref(),
             &out,

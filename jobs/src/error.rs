@@ -33,4 +33,30 @@ pub enum Error {
         /// What was expected.
         reason: String,
     },
+    /// A Parquet file could not be read or written.
+    #[error("{path}: {source}")]
+    Parquet {
+        /// The file.
+        path: String,
+        /// What the Parquet reader or writer said.
+        source: datafusion::parquet::errors::ParquetError,
+    },
+    /// A file or table holds something a job cannot use (a missing column, a wrong type).
+    #[error("{path}: field {field}: {message}")]
+    Data {
+        /// The file or table.
+        path: String,
+        /// The column or key.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A statistics step (Polars) failed.
+    #[error("job {job}: {source}")]
+    Stats {
+        /// The job.
+        job: &'static str,
+        /// What Polars said.
+        source: polars::error::PolarsError,
+    },
 }

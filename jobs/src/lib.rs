@@ -11,5 +11,6 @@ pub mod session;
 pub mod sql;
 pub mod text;
 pub mod topics;
+pub mod topic_source;
 
 pub use error::{Error, Result};

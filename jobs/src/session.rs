@@ -7,7 +7,10 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
-use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
+use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig};
+
+/// The session type, re-exported so the binary needs no DataFusion dependency of its own.
+pub use datafusion::prelude::SessionContext;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -41,15 +44,7 @@ pub async fn open(
             path: dir.display().to_string(),
             source,
         })?;
-        let url = ListingTableUrl::parse(format!("{}/", dir.display()))?;
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-            .with_file_extension(".parquet")
-            .with_table_partition_cols(vec![("date".to_string(), DataType::Date32)]);
-        let config = ListingTableConfig::new(url)
-            .with_listing_options(options)
-            .with_schema(table.schema.clone());
-        let provider = ListingTable::try_new(config)?;
-        ctx.register_table(table.name.as_str(), Arc::new(provider))?;
+        register_dated(&ctx, &table.name, &dir, table.schema.clone())?;
     }
     if let Some(dir) = catalog {
         for name in ["resources", "teams"] {
@@ -77,6 +72,26 @@ pub async fn register_parquet(ctx: &SessionContext, name: &str, path: &Path) -> 
         ParquetReadOptions::default(),
     )
     .await?;
+    Ok(())
+}
+
+/// Registers a folder of `date=YYYY-MM-DD/*.parquet` files (a lake table or a derived
+/// one) as table `name` with the partition column `date` (a DATE). The folder must exist.
+pub fn register_dated(
+    ctx: &SessionContext,
+    name: &str,
+    dir: &Path,
+    schema: SchemaRef,
+) -> Result<()> {
+    let url = ListingTableUrl::parse(format!("{}/", dir.display()))?;
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(".parquet")
+        .with_table_partition_cols(vec![("date".to_string(), DataType::Date32)]);
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
+    let provider = ListingTable::try_new(config)?;
+    ctx.register_table(name, Arc::new(provider))?;
     Ok(())
 }
 

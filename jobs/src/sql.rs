@@ -31,6 +31,9 @@ pub const ALL: &[Query] = &[
     query!("rising_team_floor"),
     query!("rising_experts"),
     query!("rising_resources"),
+    query!("newest_post"),
+    query!("thread_tags"),
+    query!("sentiment_window"),
 ];
 
 /// Looks a query up by name.

@@ -600,6 +600,180 @@ async fn rising_resources_join_links_with_all_feedback_before_the_end() {
     );
 }
 
+#[tokio::test]
+async fn newest_post_is_the_latest_created_at_in_micros() {
+    // 2026-03-10T09:00:00Z.
+    expect(
+        rows("newest_post").await,
+        r"
++------------------+
+| newest_us        |
++------------------+
+| 1773133200000000 |
++------------------+",
+    );
+}
+
+/// Windows of the sentiment fixture: baseline from 2026-03-01, recent from 2026-03-08,
+/// end 2026-03-15 (exclusive).
+const BASELINE_START: &str = "2026-03-01T00:00:00Z";
+const RECENT_START: &str = "2026-03-08T00:00:00Z";
+const END: &str = "2026-03-15T00:00:00Z";
+
+/// posts with tags and the `date` partition, stored scores, and topics per thread.
+/// p1 (baseline) and p2 (recent reply, no site, empty role) are in thread t1 (topics x, y);
+/// p3 (recent) in t2 (topic z); p4 is at the exclusive end; p5 before the baseline.
+fn sentiment_fixture() -> SessionContext {
+    use arrow::array::{Date32Array, Float64Array, ListBuilder, StringBuilder};
+    let ctx = SessionContext::new();
+    let created = [
+        "2026-03-02T10:00:00Z",
+        "2026-03-09T10:00:00Z",
+        "2026-03-10T10:00:00Z",
+        END,
+        "2026-02-28T23:59:59Z",
+    ];
+    let days: Vec<i32> = created
+        .iter()
+        .map(|c| (ts(c).div_euclid(86_400_000_000)) as i32)
+        .collect();
+    let mut tags = ListBuilder::new(StringBuilder::new());
+    for t in [
+        Some(vec!["x", "y"]),
+        None,
+        Some(vec!["z", ""]),
+        Some(vec!["late"]),
+        Some(vec!["x"]),
+    ] {
+        match t {
+            Some(v) => {
+                for x in v {
+                    tags.values().append_value(x);
+                }
+                tags.append(true);
+            }
+            None => tags.append(false),
+        }
+    }
+    let ids = ["p1", "p2", "p3", "p4", "p5"];
+    table(
+        &ctx,
+        "posts",
+        vec![
+            ("post_id", strs(&ids)),
+            ("thread_id", strs(&["t1", "t1", "t2", "t1", "t2"])),
+            ("author_id", strs(&["a1", "a2", "a3", "a1", "a4"])),
+            ("team", strs(&["A", "A", "B", "A", "B"])),
+            (
+                "site",
+                Arc::new(StringArray::from(vec![
+                    Some("S"),
+                    None,
+                    Some("S"),
+                    Some("S"),
+                    Some("S"),
+                ])) as ArrayRef,
+            ),
+            ("role", strs(&["R", "", "R", "R", "R"])),
+            ("created_at", times(&created)),
+            ("tags", Arc::new(tags.finish()) as ArrayRef),
+            (
+                "date",
+                Arc::new(Date32Array::from(days.clone())) as ArrayRef,
+            ),
+        ],
+    );
+    table(
+        &ctx,
+        "sentiment_scores",
+        vec![
+            ("post_id", strs(&ids)),
+            ("created_at", times(&created)),
+            (
+                "compound",
+                Arc::new(Float64Array::from(vec![0.5, -0.5, 0.1, 0.9, 0.2])) as ArrayRef,
+            ),
+            ("date", Arc::new(Date32Array::from(days)) as ArrayRef),
+        ],
+    );
+    table(
+        &ctx,
+        "thread_topics",
+        vec![
+            ("thread_id", strs(&["t1", "t1", "t2"])),
+            ("topic_id", strs(&["tag:x", "tag:y", "tag:z"])),
+        ],
+    );
+    ctx
+}
+
+/// Runs a sentiment query with the fixture's windows, ordered for comparison.
+async fn sentiment_rows(name: &str, columns: &str, order: &str) -> Vec<String> {
+    let ctx = sentiment_fixture();
+    let q = sql::get(name).unwrap_or_else(|| panic!("no query {name}"));
+    let text = q.render(&[
+        ("baseline_start_us", ts(BASELINE_START)),
+        ("recent_start_us", ts(RECENT_START)),
+        ("end_us", ts(END)),
+    ]);
+    let wrapped = format!("SELECT {columns} FROM ({text}) ORDER BY {order}");
+    let batches = murmur_jobs::session::query(&ctx, &wrapped).await.unwrap();
+    let text = arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    text.lines().map(str::to_string).collect()
+}
+
+#[tokio::test]
+async fn thread_tags_gives_each_thread_the_tags_of_its_posts_up_to_the_end() {
+    // p4's "late" is at the exclusive end; the empty tag is dropped; p5 gives t2 tag x.
+    expect(
+        sentiment_rows("thread_tags", "*", "thread_id, topic_id").await,
+        r"
++-----------+----------+
+| thread_id | topic_id |
++-----------+----------+
+| t1        | tag:x    |
+| t1        | tag:y    |
+| t2        | tag:x    |
+| t2        | tag:z    |
++-----------+----------+",
+    );
+}
+
+#[tokio::test]
+async fn sentiment_window_gives_one_row_per_post_topic_and_group() {
+    expect(
+        sentiment_rows(
+            "sentiment_window",
+            r#"topic_id, "group", author_id, compound, recent, created_us = CAST(to_timestamp_micros(created_us) AS BIGINT) AS us"#,
+            r#"topic_id, "group", compound"#,
+        )
+        .await,
+        r#"
++----------+--------+-----------+----------+--------+------+
+| topic_id | group  | author_id | compound | recent | us   |
++----------+--------+-----------+----------+--------+------+
+| tag:x    | all    | a2        | -0.5     | true   | true |
+| tag:x    | all    | a1        | 0.5      | false  | true |
+| tag:x    | role=R | a1        | 0.5      | false  | true |
+| tag:x    | site=S | a1        | 0.5      | false  | true |
+| tag:x    | team=A | a2        | -0.5     | true   | true |
+| tag:x    | team=A | a1        | 0.5      | false  | true |
+| tag:y    | all    | a2        | -0.5     | true   | true |
+| tag:y    | all    | a1        | 0.5      | false  | true |
+| tag:y    | role=R | a1        | 0.5      | false  | true |
+| tag:y    | site=S | a1        | 0.5      | false  | true |
+| tag:y    | team=A | a2        | -0.5     | true   | true |
+| tag:y    | team=A | a1        | 0.5      | false  | true |
+| tag:z    | all    | a3        | 0.1      | true   | true |
+| tag:z    | role=R | a3        | 0.1      | true   | true |
+| tag:z    | site=S | a3        | 0.1      | true   | true |
+| tag:z    | team=B | a3        | 0.1      | true   | true |
++----------+--------+-----------+----------+--------+------+"#,
+    );
+}
+
 #[test]
 fn every_sql_file_is_embedded() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sql");

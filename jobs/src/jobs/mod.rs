@@ -2,3 +2,5 @@
 
 pub mod overview;
 pub mod rising;
+pub mod sentiment_scores;
+pub mod sentiment_shift;
