@@ -2,7 +2,9 @@
 //! variables, then command-line flags. Secrets are never printed.
 
 use anyhow::Result;
+use murmur_jobs::jobs::rising::RisingSettings;
 use murmur_jobs::jobs::sentiment_shift::Settings as SentimentSettings;
+use murmur_jobs::topics::TopicSettings;
 use murmur_pipeline::ingest::IngestOptions;
 use murmur_pipeline::ingest::kafka::KafkaOptions;
 use serde::{Deserialize, Serialize};
@@ -23,6 +25,10 @@ pub struct Config {
     pub kafka: KafkaOptions,
     /// Sentiment shifts: windows, minimum sample, minimum change, false discovery rate.
     pub sentiment: SentimentSettings,
+    /// Topic discovery: history, clusters, bursts, similarity thresholds, taxonomy.
+    pub topics: TopicSettings,
+    /// Rising-topic scoring: baselines, rhythm, thresholds, content effectiveness.
+    pub rising: RisingSettings,
 }
 
 /// `[lake]`
@@ -180,9 +186,11 @@ pub fn load_from(
     config.ingest = section(&mut root, "ingest", &source, &mut problems);
     config.kafka = section(&mut root, "kafka", &source, &mut problems);
     config.sentiment = section(&mut root, "sentiment", &source, &mut problems);
+    config.topics = section(&mut root, "topics", &source, &mut problems);
+    config.rising = section(&mut root, "rising", &source, &mut problems);
     for unknown in root.keys() {
         problems.push(format!(
-            "{source}: unknown section [{unknown}], expected one of [lake], [catalog], [privacy], [ingest], [kafka], [sentiment]"
+            "{source}: unknown section [{unknown}], expected one of [lake], [catalog], [privacy], [ingest], [kafka], [sentiment], [topics], [rising]"
         ));
     }
     if let Some(lake) = &overrides.lake {
@@ -225,6 +233,8 @@ fn check(config: &Config) -> Vec<String> {
     }
     problems.extend(config.kafka.check());
     problems.extend(config.sentiment.check());
+    problems.extend(config.topics.check());
+    problems.extend(config.rising.check());
     if config.lake.path.exists() && !config.lake.path.is_dir() {
         problems.push(format!(
             "lake.path: {} exists but is not a folder",

@@ -94,6 +94,9 @@ enum IngestCommand {
 
 #[derive(Debug, Subcommand)]
 enum RunCommand {
+    /// Rising topics: discover topics, score each against its own history for a window
+    /// ending at --as-of, and describe the rising ones. Writes derived/rising_topics/.
+    Rising(commands::run_rising::RisingArgs),
     /// Tone shifts per topic (and team, site, role): recent window against the baseline,
     /// Mann–Whitney with Benjamini–Hochberg correction. Writes derived/sentiment_shifts/.
     Sentiment(commands::run_sentiment::SentimentArgs),
@@ -192,6 +195,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lexicon,
             vader_only,
         } => commands::sentiment::run(format, lexicon.as_deref(), vader_only),
+        Command::Run(RunCommand::Rising(args)) => commands::run_rising::run(&load()?, &args),
         Command::Run(RunCommand::Sentiment(args)) => commands::run_sentiment::run(&load()?, &args),
         Command::Demo { out, sample } => commands::demo::run(
             cli.config.as_deref(),

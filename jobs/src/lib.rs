@@ -10,7 +10,7 @@ pub mod sentiment;
 pub mod session;
 pub mod sql;
 pub mod text;
-pub mod topics;
 pub mod topic_source;
+pub mod topics;
 
 pub use error::{Error, Result};

@@ -5,6 +5,7 @@ pub mod fixtures;
 pub mod ingest;
 pub mod kafka;
 pub mod query;
+pub mod run_rising;
 pub mod run_sentiment;
 pub mod sentiment;
 

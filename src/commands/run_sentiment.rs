@@ -102,7 +102,9 @@ pub fn run(config: &Config, args: &SentimentArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn newest_post_day(ctx: &murmur_jobs::session::SessionContext) -> anyhow::Result<NaiveDate> {
+pub async fn newest_post_day(
+    ctx: &murmur_jobs::session::SessionContext,
+) -> anyhow::Result<NaiveDate> {
     let q = murmur_jobs::sql::get("newest_post").expect("newest_post.sql is embedded");
     let batches = murmur_jobs::session::query(ctx, q.text).await?;
     let newest = batches

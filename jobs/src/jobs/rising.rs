@@ -29,8 +29,11 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RisingSettings {
-    /// Days before the window that give a topic's recent level.
+    /// Days that give a topic's recent level…
     pub baseline_days: u32,
+    /// …ending this many days before the window (so a climb of a few weeks is measured
+    /// against where the topic stood before it).
+    pub guard_days: u32,
     /// Weeks of same-weekday windows that count as a topic's weekly rhythm.
     pub rhythm_weeks: u32,
     /// Months of same-point-of-month windows (working days before month end).
@@ -63,10 +66,11 @@ impl Default for RisingSettings {
     fn default() -> Self {
         RisingSettings {
             baseline_days: 28,
+            guard_days: 7,
             rhythm_weeks: 4,
             rhythm_months: 3,
             share_wobble: 0.25,
-            min_z: 4.0,
+            min_z: 3.0,
             min_posts: 5,
             effective_helpful_share: 0.6,
             effective_min_judgements: 5,
@@ -202,9 +206,12 @@ pub struct RisingTopic {
     pub terms: Vec<String>,
     /// Ranking score (see docs/rising.md).
     pub score: f64,
-    /// Posts in the window.
+    /// Posts in the hours counted (`counted_hours`).
     pub posts: u64,
-    /// Posts expected in the window from the topic's history.
+    /// Hours the count covers: the window, or for the daily ranking the last 72 hours when
+    /// those show the stronger rise (a quiet weekend day does not hide a rising topic).
+    pub counted_hours: i64,
+    /// Posts expected in those hours from the topic's history.
     pub baseline: f64,
     /// Which history set the expectation: recent, weekly or monthly.
     pub baseline_basis: String,
@@ -367,17 +374,29 @@ fn load_posts(batches: &[RecordBatch]) -> Result<Posts> {
         tags: Vec::new(),
     };
     for b in batches {
-        p.post_id
-            .extend(strings(b, "post_id")?.into_iter().map(Option::unwrap_or_default));
-        p.thread_id
-            .extend(strings(b, "thread_id")?.into_iter().map(Option::unwrap_or_default));
-        p.kind
-            .extend(strings(b, "kind")?.into_iter().map(Option::unwrap_or_default));
+        p.post_id.extend(
+            strings(b, "post_id")?
+                .into_iter()
+                .map(Option::unwrap_or_default),
+        );
+        p.thread_id.extend(
+            strings(b, "thread_id")?
+                .into_iter()
+                .map(Option::unwrap_or_default),
+        );
+        p.kind.extend(
+            strings(b, "kind")?
+                .into_iter()
+                .map(Option::unwrap_or_default),
+        );
         p.team.extend(strings(b, "team")?);
         p.created_us.extend(micros(b, "created_at")?);
         p.title.extend(strings(b, "title")?);
-        p.body
-            .extend(strings(b, "body")?.into_iter().map(Option::unwrap_or_default));
+        p.body.extend(
+            strings(b, "body")?
+                .into_iter()
+                .map(Option::unwrap_or_default),
+        );
         p.tags.extend(string_lists(b, "tags")?);
     }
     Ok(p)
@@ -407,13 +426,17 @@ pub async fn run(
             reason: "out of range".into(),
         })?;
     // History: whole days, so the hourly series starts on an hour boundary.
-    let history_from = (req.as_of_us - i64::from(ts.history_days) * DAY_US).div_euclid(HOUR_US)
-        * HOUR_US;
+    let history_from =
+        (req.as_of_us - i64::from(ts.history_days) * DAY_US).div_euclid(HOUR_US) * HOUR_US;
     let range = [("from_us", history_from), ("to_us", req.as_of_us)];
 
     let started = std::time::Instant::now();
     let posts = load_posts(&crate::session::query(ctx, &render("rising_posts", &range)).await?)?;
-    tracing::info!(posts = posts.post_id.len(), secs = started.elapsed().as_secs_f64(), "Posts read.");
+    tracing::info!(
+        posts = posts.post_id.len(),
+        secs = started.elapsed().as_secs_f64(),
+        "Posts read."
+    );
 
     // Threads: the opening post's text, or the thread's first post in the history.
     let mut thread_index: HashMap<&str, usize> = HashMap::new();
@@ -509,24 +532,33 @@ pub async fn run(
         .fold((0f64, 0f64), |a, &s| (a.0 + s as f64, a.1 + (s * s) as f64));
     let model = Model {
         baseline_days: rs.baseline_days,
+        guard_days: rs.guard_days,
         rhythm_weeks: rs.rhythm_weeks,
         rhythm_months: rs.rhythm_months,
         dispersion: if s1 > 0.0 { s2 / s1 } else { 1.0 },
         share_wobble: rs.share_wobble,
     };
     let hours_len = req.window.hours();
+    // The daily ranking also reads the last three days and keeps the stronger signal, so a
+    // quiet weekend day does not hide a problem that has been rising all week.
     let readings: Vec<_> = counts
         .iter()
         .map(|c| {
-            model.read(
-                &Series {
-                    start_us: history_from,
-                    topic: c,
-                    total: &total,
-                },
-                req.as_of_us,
-                hours_len,
-            )
+            let series = Series {
+                start_us: history_from,
+                topic: c,
+                total: &total,
+            };
+            let r = model.read(&series, req.as_of_us, hours_len);
+            if req.window != Window::Day {
+                return (r, hours_len);
+            }
+            let three = model.read(&series, req.as_of_us, 72);
+            if three.z > r.z && three.posts >= rs.min_posts {
+                (three, 72)
+            } else {
+                (r, hours_len)
+            }
         })
         .collect();
     let window_from = req.as_of_us - hours_len * HOUR_US;
@@ -535,11 +567,27 @@ pub async fn run(
         .iter()
         .filter(|&&t| t >= window_from)
         .count() as u64;
-    let assigned_window: u64 = readings.iter().map(|r| r.posts).sum();
+    let window_hours_from = n_hours.saturating_sub(hours_len as usize);
+    let assigned_window: u64 = counts
+        .iter()
+        .map(|c| c[window_hours_from..].iter().sum::<u64>())
+        .sum();
 
+    for (t, (r, h)) in readings.iter().enumerate() {
+        tracing::debug!(
+            topic = %fitted.topics[t].id,
+            label = %fitted.topics[t].label,
+            posts = r.posts,
+            hours = h,
+            expected = r.expected,
+            basis = r.basis,
+            z = r.z,
+            "Topic reading."
+        );
+    }
     // Only rising topics are described and ranked.
     let rising: Vec<usize> = (0..fitted.topics.len())
-        .filter(|&t| readings[t].posts >= rs.min_posts && readings[t].z >= rs.min_z)
+        .filter(|&t| readings[t].0.posts >= rs.min_posts && readings[t].0.z >= rs.min_z)
         .collect();
     let window = [
         ("from_us", window_from),
@@ -556,7 +604,8 @@ pub async fn run(
         ("to_us", req.as_of_us),
         ("min_group_size", i64::from(req.min_group_size)),
     ];
-    let stats = by_topic(crate::session::query(ctx, &render("rising_window_stats", &window)).await?);
+    let stats =
+        by_topic(crate::session::query(ctx, &render("rising_window_stats", &window)).await?);
     let teams = by_topic(crate::session::query(ctx, &render("rising_team_floor", &floor)).await?);
     let history_teams =
         by_topic(crate::session::query(ctx, &render("rising_team_floor", &floor_history)).await?);
@@ -576,7 +625,11 @@ pub async fn run(
     let post_topic: Vec<Option<usize>> = posts
         .thread_id
         .iter()
-        .map(|t| thread_index.get(t.as_str()).and_then(|&i| fitted.assignment[i]))
+        .map(|t| {
+            thread_index
+                .get(t.as_str())
+                .and_then(|&i| fitted.assignment[i])
+        })
         .collect();
     let all_texts: Vec<String> = (0..posts.post_id.len()).map(text_of).collect();
     let all_counts = classifier.count(&tokenizer, all_texts.iter().map(String::as_str));
@@ -584,7 +637,7 @@ pub async fn run(
     let mut out = Vec::new();
     for &t in &rising {
         let topic = &fitted.topics[t];
-        let r = &readings[t];
+        let (r, counted_hours) = &readings[t];
         let recent_from = req.as_of_us - (hours_len.max(24 * 14)) * HOUR_US;
         let idx: Vec<usize> = (0..posts.post_id.len())
             .filter(|&i| post_topic[i] == Some(t) && posts.created_us[i] >= recent_from)
@@ -604,7 +657,11 @@ pub async fn run(
                         sites: g("sites"),
                         roles: g("roles"),
                     },
-                    if q > 0 { g("unanswered") as f64 / q as f64 } else { 0.0 },
+                    if q > 0 {
+                        g("unanswered") as f64 / q as f64
+                    } else {
+                        0.0
+                    },
                 )
             }
             None => (Spread::default(), 0.0),
@@ -672,10 +729,7 @@ pub async fn run(
             .map(|&i| {
                 let text = posts.title[i].clone().unwrap_or_else(|| {
                     let b = &posts.body[i];
-                    let cut = b
-                        .char_indices()
-                        .nth(160)
-                        .map_or(b.len(), |(at, _)| at);
+                    let cut = b.char_indices().nth(160).map_or(b.len(), |(at, _)| at);
                     format!("{}{}", &b[..cut], if cut < b.len() { "…" } else { "" })
                 });
                 (posts.created_us[i], text)
@@ -697,6 +751,7 @@ pub async fn run(
             terms: topic.terms.clone(),
             score: round(score, 3),
             posts: r.posts,
+            counted_hours: *counted_hours,
             baseline: round(r.expected, 2),
             baseline_basis: r.basis.to_string(),
             z: round(r.z, 3),
@@ -821,11 +876,8 @@ fn assignment_batch(fitted: &topics::Fitted, threads: &[ThreadText]) -> Result<R
         Field::new("thread_id", DataType::Utf8, false),
         Field::new("topic_id", DataType::Utf8, false),
     ]));
-    RecordBatch::try_new(
-        schema,
-        vec![Arc::new(tid.finish()), Arc::new(top.finish())],
-    )
-    .map_err(|e| Error::Query(e.into()))
+    RecordBatch::try_new(schema, vec![Arc::new(tid.finish()), Arc::new(top.finish())])
+        .map_err(|e| Error::Query(e.into()))
 }
 
 /// Replaces `derived/<table>/as_of=DATE/` (or one file in it) with new content.
@@ -891,10 +943,15 @@ fn write_topics(
             "label",
             Arc::new(StringArray::from_iter_values(ts.iter().map(|t| &t.label))),
         ),
-        ("terms", Arc::new(list_of(ts.iter().map(|t| t.terms.clone())))),
+        (
+            "terms",
+            Arc::new(list_of(ts.iter().map(|t| t.terms.clone()))),
+        ),
         (
             "threads",
-            Arc::new(UInt64Array::from_iter_values(ts.iter().map(|t| t.threads as u64))),
+            Arc::new(UInt64Array::from_iter_values(
+                ts.iter().map(|t| t.threads as u64),
+            )),
         ),
         (
             "first_post_at",
@@ -905,14 +962,18 @@ fn write_topics(
         ),
         (
             "named_on",
-            Arc::new(StringArray::from_iter_values(ts.iter().map(|t| &t.first_seen))),
+            Arc::new(StringArray::from_iter_values(
+                ts.iter().map(|t| &t.first_seen),
+            )),
         ),
         (
             "origin",
-            Arc::new(StringArray::from_iter_values(ts.iter().map(|t| match t.origin {
-                topics::Origin::Cluster => "cluster",
-                topics::Origin::Burst => "burst",
-            }))),
+            Arc::new(StringArray::from_iter_values(ts.iter().map(
+                |t| match t.origin {
+                    topics::Origin::Cluster => "cluster",
+                    topics::Origin::Burst => "burst",
+                },
+            ))),
         ),
     ];
     let batch = RecordBatch::try_from_iter(cols).map_err(|e| Error::Query(e.into()))?;
@@ -964,7 +1025,10 @@ fn write_ranking(
             "label",
             Arc::new(StringArray::from_iter_values(t.iter().map(|x| &x.label))),
         ),
-        ("terms", Arc::new(list_of(t.iter().map(|x| x.terms.clone())))),
+        (
+            "terms",
+            Arc::new(list_of(t.iter().map(|x| x.terms.clone()))),
+        ),
         (
             "score",
             Arc::new(Float64Array::from_iter_values(t.iter().map(|x| x.score))),
@@ -987,13 +1051,23 @@ fn write_ranking(
         ),
         (
             "first_seen",
-            Arc::new(StringArray::from_iter_values(t.iter().map(|x| &x.first_seen))),
+            Arc::new(StringArray::from_iter_values(
+                t.iter().map(|x| &x.first_seen),
+            )),
         ),
-        ("teams", Arc::new(list_of(t.iter().map(|x| x.teams.clone())))),
-        ("sites", Arc::new(list_of(t.iter().map(|x| x.sites.clone())))),
+        (
+            "teams",
+            Arc::new(list_of(t.iter().map(|x| x.teams.clone()))),
+        ),
+        (
+            "sites",
+            Arc::new(list_of(t.iter().map(|x| x.sites.clone()))),
+        ),
         (
             "issue_type",
-            Arc::new(StringArray::from_iter_values(t.iter().map(|x| &x.issue_type))),
+            Arc::new(StringArray::from_iter_values(
+                t.iter().map(|x| &x.issue_type),
+            )),
         ),
         (
             "unanswered_share",
@@ -1009,7 +1083,9 @@ fn write_ranking(
         ),
         (
             "experts_json",
-            Arc::new(StringArray::from_iter_values(t.iter().map(|x| json(&x.experts)))),
+            Arc::new(StringArray::from_iter_values(
+                t.iter().map(|x| json(&x.experts)),
+            )),
         ),
         (
             "resources_json",
@@ -1017,7 +1093,10 @@ fn write_ranking(
                 t.iter().map(|x| json(&x.resources)),
             )),
         ),
-        ("examples", Arc::new(list_of(t.iter().map(|x| x.examples.clone())))),
+        (
+            "examples",
+            Arc::new(list_of(t.iter().map(|x| x.examples.clone()))),
+        ),
     ];
     let batch = RecordBatch::try_from_iter(cols).map_err(|e| Error::Query(e.into()))?;
     let parquet = dir.join(format!("{stem}.parquet"));

@@ -138,11 +138,7 @@ impl Classifier {
     }
 
     /// The type whose words are used most above their rate in `all` (counts per post).
-    pub fn classify(
-        &self,
-        topic: &TermCounts,
-        all: &TermCounts,
-    ) -> Verdict {
+    pub fn classify(&self, topic: &TermCounts, all: &TermCounts) -> Verdict {
         let (tc, tn) = (&topic.counts, f64::from(topic.posts.max(1)));
         let (ac, an) = (&all.counts, f64::from(all.posts.max(1)));
         let mut score = vec![0.0f64; self.types.len()];

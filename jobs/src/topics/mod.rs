@@ -3,7 +3,7 @@
 //! A run looks at the threads opened in the last `history_days` before `as_of`:
 //! 1. Each thread (the title, body and tags of its opening post) becomes a TF-IDF vector
 //!    over terms and two-word phrases learnt from those threads.
-//! 2. **Established topics**: k-means (linfa) over a sample of the threads — the last
+//! 2. **Established topics**: k-means (linfa; terms feature-hashed to `kmeans_dims`) over a sample of the threads — the last
 //!    week in full — started from the topics the registry already knows, so a topic that
 //!    exists keeps its place. Near-duplicate clusters are merged, tiny ones dropped.
 //! 3. **New topics**: terms whose use in the last `burst_days` jumped far above their own
@@ -49,6 +49,9 @@ pub struct TopicSettings {
     pub sample_threads: usize,
     /// Most frequent terms k-means sees (every term is used to assign threads).
     pub kmeans_terms: usize,
+    /// Dimensions those terms are hashed into for k-means (feature hashing keeps k-means
+    /// fast; final topics and assignments use every term unhashed).
+    pub kmeans_dims: usize,
     /// Terms in fewer threads than this are ignored.
     pub min_df: u32,
     /// Terms in more than this share of threads are ignored.
@@ -83,7 +86,8 @@ impl Default for TopicSettings {
             history_days: 112,
             clusters: 36,
             sample_threads: 5000,
-            kmeans_terms: 800,
+            kmeans_terms: 1500,
+            kmeans_dims: 128,
             min_df: 3,
             max_df_share: 0.2,
             min_topic_threads: 8,
@@ -122,6 +126,7 @@ impl TopicSettings {
             ("clusters", self.clusters),
             ("sample_threads", self.sample_threads),
             ("kmeans_terms", self.kmeans_terms),
+            ("kmeans_dims", self.kmeans_dims),
             ("min_topic_threads", self.min_topic_threads),
             ("burst_days", self.burst_days as usize),
         ] {
@@ -232,18 +237,35 @@ pub fn fit(
     s: &TopicSettings,
     taxonomy: &[TaxonomyEntry],
 ) -> Fitted {
+    let t0 = std::time::Instant::now();
+    let lap = |step: &str| tracing::debug!(step, secs = t0.elapsed().as_secs_f64(), "Topic model.");
     let docs: Vec<Vec<String>> = threads
         .par_iter()
         .map(|t| vectors::thread_terms(tokenizer, t))
         .collect();
-    let vocab = Vocab::learn(&docs, s.min_df, s.max_df_share);
+    let languages: Vec<u8> = threads
+        .par_iter()
+        .map(|t| {
+            let lang = tokenizer.detect_language(&t.text);
+            tokenizer
+                .languages()
+                .iter()
+                .position(|l| *l == lang)
+                .unwrap_or(0) as u8
+        })
+        .collect();
+    let vocab = Vocab::learn(&docs, &languages, s.min_df, s.max_df_share);
     let vecs = vocab.vectors(&docs);
 
+    lap("vectors");
     let mut clusters = kmeans_clusters(threads, &vecs, &vocab, as_of_us, as_of, registry, s);
-    for c in burst_clusters(threads, &vecs, &vocab, as_of_us, s) {
+    lap("k-means");
+    for (c, signature) in burst_clusters(threads, &vecs, &vocab, as_of_us, s) {
+        // Novel when the jumping words are not what an established topic is made of (a
+        // month-end surge jumps in the month-end topic's own words).
         let novel = clusters
             .iter()
-            .all(|k| dot(&k.centroid, &c) < s.novelty_similarity);
+            .all(|k| dot(&k.centroid, &signature) < s.novelty_similarity);
         if novel {
             clusters.push(Cluster {
                 centroid: c,
@@ -252,6 +274,7 @@ pub fn fit(
         }
     }
 
+    lap("bursts");
     // Assign, re-centre on everything assigned, drop topics left too small, assign again.
     let mut assignment = assign(&vecs, &clusters, s.assign_similarity);
     for _ in 0..2 {
@@ -284,8 +307,10 @@ pub fn fit(
     for c in assignment.iter().flatten() {
         sizes[*c] += 1;
     }
+    lap("assigned");
     let described = describe(&docs, &assignment, clusters.len(), tokenizer, taxonomy);
     let ids = name(&clusters, &described, &vocab, as_of, registry, s);
+    lap("described and named");
     let mut order: Vec<usize> = (0..clusters.len()).collect();
     order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(ids[a].0.cmp(&ids[b].0)));
     let mut new_index = vec![0usize; clusters.len()];
@@ -338,16 +363,29 @@ fn kmeans_clusters(
     registry: &Registry,
     s: &TopicSettings,
 ) -> Vec<Cluster> {
-    let dims = s.kmeans_terms.min(vocab.terms.len());
-    if dims == 0 {
+    let terms = s.kmeans_terms.min(vocab.terms.len());
+    let dims = s.kmeans_dims;
+    if terms == 0 {
         return Vec::new();
     }
+    // Feature hashing: each term to a bucket with a sign, both from the term's text, so the
+    // same term lands in the same place in every run.
+    let bucket: Vec<(u32, f32)> = vocab.terms[..terms]
+        .iter()
+        .map(|t| {
+            let h = xxhash_rust::xxh3::xxh3_64(t.as_bytes());
+            (
+                (h % dims as u64) as u32,
+                if h >> 63 == 1 { -1.0 } else { 1.0 },
+            )
+        })
+        .collect();
     // The sample: the last week in full, then older threads by hash until full.
     let recent_from = as_of_us - 7 * DAY_US;
     let mut sample: Vec<usize> = Vec::new();
     let mut older: Vec<(u64, usize)> = Vec::new();
     for (i, t) in threads.iter().enumerate() {
-        if vecs[i].iter().all(|&(j, _)| j as usize >= dims) {
+        if vecs[i].iter().all(|&(j, _)| j as usize >= terms) {
             continue;
         }
         if t.opened_us >= recent_from {
@@ -360,16 +398,27 @@ fn kmeans_clusters(
     let room = s.sample_threads.saturating_sub(sample.len());
     sample.extend(older.into_iter().take(room).map(|(_, i)| i));
     sample.sort_unstable();
-    let project = |v: &Sparse| -> Sparse {
-        let mut p: Sparse = v
-            .iter()
-            .copied()
-            .filter(|&(j, _)| (j as usize) < dims)
+    let project = |v: &mut dyn Iterator<Item = (u32, f32)>| -> Sparse {
+        let mut dense = vec![0f32; dims];
+        for (j, w) in v {
+            if (j as usize) < terms {
+                let (b, sign) = bucket[j as usize];
+                dense[b as usize] += sign * w;
+            }
+        }
+        let mut p: Sparse = dense
+            .into_iter()
+            .enumerate()
+            .filter(|(_, w)| *w != 0.0)
+            .map(|(b, w)| (b as u32, w))
             .collect();
         vectors::normalise(&mut p);
         p
     };
-    let rows: Vec<Sparse> = sample.iter().map(|&i| project(&vecs[i])).collect();
+    let rows: Vec<Sparse> = sample
+        .iter()
+        .map(|&i| project(&mut vecs[i].iter().copied()))
+        .collect();
     let k_wanted = s.clusters;
     if rows.len() < 2 * s.min_topic_threads {
         return Vec::new();
@@ -383,14 +432,12 @@ fn kmeans_clusters(
         .visible(as_of)
         .filter(|(_, e)| e.last_seen >= history_from)
         .filter_map(|(_, e)| {
-            let mut v: Sparse = e
-                .centroid
-                .iter()
-                .filter_map(|(t, w)| vocab.index.get(t).map(|&j| (j, *w)))
-                .filter(|&(j, _)| (j as usize) < dims)
-                .collect();
-            v.sort_unstable_by_key(|&(j, _)| j);
-            vectors::normalise(&mut v);
+            let v = project(
+                &mut e
+                    .centroid
+                    .iter()
+                    .filter_map(|(t, w)| vocab.index.get(t).map(|&j| (j, *w))),
+            );
             (!v.is_empty()).then_some(v)
         })
         .collect();
@@ -413,10 +460,13 @@ fn kmeans_clusters(
         }
     }
     let dataset = DatasetBase::from(data);
+    // One run: the start is fixed, so linfa's default of ten identical runs would only
+    // repeat the work.
     let model = match KMeans::params(init.len())
+        .n_runs(1)
         .init_method(KMeansInit::Precomputed(start))
-        .max_n_iterations(30)
-        .tolerance(1e-4)
+        .max_n_iterations(15)
+        .tolerance(1e-3)
         .fit(&dataset)
     {
         Ok(m) => m,
@@ -493,14 +543,15 @@ fn plus_plus(rows: &[Sparse], init: &mut Vec<Sparse>, k: usize) {
     }
 }
 
-/// New topics: groups of terms whose recent use jumped far above their history.
+/// New topics: groups of terms whose recent use jumped far above their history, as (the
+/// centre of their threads, the jumping terms weighted by recent use × idf).
 fn burst_clusters(
     threads: &[ThreadText],
     vecs: &[Sparse],
     vocab: &Vocab,
     as_of_us: i64,
     s: &TopicSettings,
-) -> Vec<Sparse> {
+) -> Vec<(Sparse, Sparse)> {
     let recent_from = as_of_us - i64::from(s.burst_days) * DAY_US;
     let reference_from = recent_from - 28 * DAY_US;
     let mut recent_threads: Vec<usize> = Vec::new();
@@ -569,28 +620,35 @@ fn burst_clusters(
             }
         }
     }
-    let mut groups: HashMap<usize, Vec<usize>, FxBuild> = HashMap::default();
+    let mut groups: HashMap<usize, (Vec<usize>, Sparse), FxBuild> = HashMap::default();
     for p in 0..bursting.len() {
         let r = root(&mut parent, p);
-        groups
-            .entry(r)
-            .or_default()
-            .extend(holders[p].iter().copied());
+        let g = groups.entry(r).or_default();
+        g.0.extend(holders[p].iter().copied());
+        let j = bursting[p];
+        g.1.push((j, r_count[j as usize] as f32 * vocab.idf(j)));
     }
-    let mut out: Vec<(usize, Sparse)> = groups
+    let mut out: Vec<(usize, Sparse, Sparse)> = groups
         .into_values()
-        .filter_map(|mut ts| {
+        .filter_map(|(mut ts, mut signature)| {
             ts.sort_unstable();
             ts.dedup();
-            (ts.len() >= s.burst_min_threads as usize)
-                .then(|| (ts.len(), centroid(ts.iter().map(|&i| &vecs[i]), 200)))
+            signature.sort_unstable_by_key(|&(j, _)| j);
+            vectors::normalise(&mut signature);
+            (ts.len() >= s.burst_min_threads as usize).then(|| {
+                (
+                    ts.len(),
+                    centroid(ts.iter().map(|&i| &vecs[i]), 200),
+                    signature,
+                )
+            })
         })
         .collect();
     out.sort_by(|a, b| {
         b.0.cmp(&a.0)
-            .then(a.1.first().map(|x| x.0).cmp(&b.1.first().map(|x| x.0)))
+            .then(a.2.first().map(|x| x.0).cmp(&b.2.first().map(|x| x.0)))
     });
-    out.into_iter().map(|(_, c)| c).collect()
+    out.into_iter().map(|(_, c, sig)| (c, sig)).collect()
 }
 
 /// Labels and top terms per topic by class-based TF-IDF, or the taxonomy name.

@@ -3,9 +3,10 @@
 //! The model, in words: a topic's *share* of all posts is compared with its usual share,
 //! so the weekly and daily rhythm of the whole community (quiet weekends, busy mornings)
 //! cancels out. The usual share is the highest of three readings of its history:
-//! - the previous `baseline_days` (its recent level);
-//! - the same window one to `rhythm_weeks` weeks earlier (a topic that is always busy on
-//!   Mondays is expected to be busy on Monday);
+//! - the `baseline_days` before the window, leaving out the last `guard_days` (its level
+//!   before any recent climb);
+//! - the same window on the same weekday over `rhythm_weeks` earlier weeks, beyond the
+//!   guard (a topic that is always busy on Mondays is expected to be busy on Monday);
 //! - the same point of the month one to `rhythm_months` months earlier, counted in working
 //!   days before month end (a month-end close topic is expected to surge at month end).
 //!
@@ -16,7 +17,7 @@
 //! is above expected.
 
 use super::stats::normal_sf;
-use chrono::{DateTime, Datelike, Days, NaiveDate, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc, Weekday};
 
 /// Hourly post counts of one topic and of everything, from `start_us` (an hour boundary).
 #[derive(Debug, Clone)]
@@ -32,8 +33,11 @@ pub struct Series<'a> {
 /// Settings of the count model.
 #[derive(Debug, Clone, Copy)]
 pub struct Model {
-    /// Days before the window that give the topic's recent level.
+    /// Days that give the topic's recent level…
     pub baseline_days: u32,
+    /// …ending this many days before the window, so a topic that has been climbing for a
+    /// while is still measured against where it stood before the climb.
+    pub guard_days: u32,
     /// Weeks of same-weekday windows.
     pub rhythm_weeks: u32,
     /// Months of same-point-of-month windows.
@@ -93,6 +97,40 @@ fn working_days_to_month_end(d: NaiveDate) -> u32 {
     n
 }
 
+/// Working days (Monday–Friday) from the first of `d`'s month to `d`, inclusive of both.
+fn working_days_from_month_start(d: NaiveDate) -> u32 {
+    let mut n = 0;
+    let mut x = d.with_day(1).expect("every month has a first day");
+    while x <= d {
+        if !matches!(x.weekday(), Weekday::Sat | Weekday::Sun) {
+            n += 1;
+        }
+        x = x + Days::new(1);
+    }
+    n
+}
+
+/// The day `months` earlier at the same point of the month: in the first half, the same
+/// number of working days after the month began; in the second, the same number before it
+/// ends (so the last working day lines up with the last working day).
+fn aligned_day(d: NaiveDate, months: u32) -> Option<NaiveDate> {
+    if d.day() > 15 {
+        return same_point_of_month(d, months);
+    }
+    let first = d.with_day(1)?;
+    let target_first = first.checked_sub_months(chrono::Months::new(months))?;
+    let want = working_days_from_month_start(d);
+    let mut x = target_first;
+    let mut found = None;
+    while x.month() == target_first.month() && x.day() <= 20 {
+        if working_days_from_month_start(x) == want {
+            found = Some(x);
+        }
+        x = x + Days::new(1);
+    }
+    found
+}
+
 /// The day in the month `months` before `d` at the same number of working days before
 /// month end (the last such day when several share it, e.g. around a weekend).
 fn same_point_of_month(d: NaiveDate, months: u32) -> Option<NaiveDate> {
@@ -125,35 +163,57 @@ impl Model {
         };
         let mut candidates: Vec<(&'static str, f64)> = Vec::new();
         let base_hours = i64::from(self.baseline_days) * 24;
-        if let Some(p) = s.sums(end - hours - base_hours, end - hours) {
+        let guard = i64::from(self.guard_days) * 24;
+        if let Some(p) = s.sums(end - hours - guard - base_hours, end - hours - guard) {
             candidates.extend(share(&[p]).map(|x| ("recent", x)));
         }
         if hours < 24 * 7 {
-            let weekly: Vec<(u64, u64)> = (1..=i64::from(self.rhythm_weeks))
+            // Weeks inside the guard are skipped for the same reason.
+            let first = 1 + i64::from(self.guard_days) / 7;
+            let weekly: Vec<(u64, u64)> = (first..first + i64::from(self.rhythm_weeks))
                 .filter_map(|w| s.sums(end - hours - w * 168, end - w * 168))
                 .collect();
             candidates.extend(share(&weekly).map(|x| ("weekly", x)));
         }
-        let end_time = DateTime::<Utc>::from_timestamp_micros(end_us - 1);
-        if let Some(t) = end_time {
-            let monthly: Vec<(u64, u64)> = (1..=self.rhythm_months)
+        // Month rhythm, day by day: each day of the window is compared with the days at the
+        // same point of earlier months, so a window across a month end is handled.
+        let mut monthly = 0.0;
+        let mut monthly_seen = false;
+        let mut h = end - hours;
+        while h < end {
+            let slice_start = s.start_us + h * HOUR_US;
+            let Some(t) = DateTime::<Utc>::from_timestamp_micros(slice_start) else {
+                break;
+            };
+            let next_midnight = (t.date_naive() + Days::new(1))
+                .and_hms_opt(0, 0, 0)
+                .map_or(h + 24, |m| s.hour_of(m.and_utc().timestamp_micros()));
+            let slice_end = next_midnight.min(end);
+            let (_, slice_total) = s.sums(h, slice_end).unwrap_or((0, 0));
+            let aligned: Vec<(u64, u64)> = (1..=self.rhythm_months)
                 .filter_map(|m| {
-                    let day = same_point_of_month(t.date_naive(), m)?;
-                    let at = day
-                        .and_hms_opt(t.hour(), 0, 0)?
-                        .and_utc()
-                        .timestamp_micros();
-                    let e = s.hour_of(at) + 1;
-                    s.sums(e - hours, e)
+                    let day = aligned_day(t.date_naive(), m)?;
+                    let from = s.hour_of(day.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros());
+                    s.sums(from, from + 24)
                 })
                 .collect();
-            candidates.extend(share(&monthly).map(|x| ("monthly", x)));
+            if let Some(x) = share(&aligned) {
+                monthly += x * slice_total as f64;
+                monthly_seen = true;
+            }
+            h = slice_end;
         }
-        let (basis, share) = candidates
+        let mut expectations: Vec<(&'static str, f64)> = candidates
+            .into_iter()
+            .map(|(b, x)| (b, x * total as f64))
+            .collect();
+        if monthly_seen {
+            expectations.push(("monthly", monthly));
+        }
+        let (basis, expected) = expectations
             .into_iter()
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap_or(("recent", 0.0));
-        let expected = share * total as f64;
         let var =
             self.dispersion.max(1.0) * expected.max(0.5) + (self.share_wobble * expected).powi(2);
         let z = (posts as f64 - expected) / var.sqrt();
@@ -177,6 +237,7 @@ mod tests {
     fn model() -> Model {
         Model {
             baseline_days: 28,
+            guard_days: 0,
             rhythm_weeks: 4,
             rhythm_months: 3,
             dispersion: 1.0,
@@ -265,6 +326,35 @@ mod tests {
             ..model()
         };
         assert!(no_rhythm.read(&s, end_of_day(start, 118), 24).z > 4.0);
+    }
+
+    #[test]
+    fn a_window_across_a_month_end_is_compared_day_by_day() {
+        let start_day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let surge = |d: usize| {
+            let date = start_day + Days::new(d as u64);
+            let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+            if working_days_to_month_end(date) <= 3 && !weekend {
+                25
+            } else {
+                5
+            }
+        };
+        let (t, a, start) = series(surge);
+        let s = Series {
+            start_us: start,
+            topic: &t,
+            total: &a,
+        };
+        // Three days ending 2026-04-01 (day 90): 30 and 31 March are month-end days.
+        let r = model().read(&s, end_of_day(start, 90), 72);
+        assert_eq!(r.posts, 25 + 25 + 5);
+        assert_eq!(r.basis, "monthly");
+        assert!(r.z < 2.0, "{r:?}");
+        assert_eq!(
+            aligned_day(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(), 1),
+            NaiveDate::from_ymd_opt(2026, 3, 2)
+        );
     }
 
     #[test]

@@ -48,23 +48,38 @@ pub struct Vocab {
 
 impl Vocab {
     /// Learns the vocabulary: terms in at least `min_df` threads and at most `max_df_share`
-    /// of them (terms everyone uses say nothing about a topic).
-    pub fn learn(docs: &[Vec<String>], min_df: u32, max_df_share: f64) -> Self {
-        let mut df: HashMap<&str, u32, FxBuild> = HashMap::default();
+    /// of them (terms everyone uses say nothing about a topic). `language` gives each
+    /// document's language (any small number); the share is also checked within each
+    /// language with at least 50 documents, so the filler words of a language that is a
+    /// minority of the threads are dropped too.
+    pub fn learn(docs: &[Vec<String>], language: &[u8], min_df: u32, max_df_share: f64) -> Self {
+        const LANGS: usize = 8;
+        let mut df: HashMap<&str, (u32, [u32; LANGS]), FxBuild> = HashMap::default();
         let mut seen: HashMap<&str, (), FxBuild> = HashMap::default();
-        for doc in docs {
+        let mut per_lang = [0u32; LANGS];
+        for (i, doc) in docs.iter().enumerate() {
+            let lang = usize::from(language.get(i).copied().unwrap_or(0)).min(LANGS - 1);
+            per_lang[lang] += 1;
             seen.clear();
             for t in doc {
                 if seen.insert(t.as_str(), ()).is_none() {
-                    *df.entry(t.as_str()).or_default() += 1;
+                    let e = df.entry(t.as_str()).or_default();
+                    e.0 += 1;
+                    e.1[lang] += 1;
                 }
             }
         }
         let n = docs.len() as u32;
         let max_df = ((max_df_share * f64::from(n)).ceil() as u32).max(min_df);
+        let filler = |by_lang: &[u32; LANGS]| {
+            by_lang.iter().zip(per_lang).any(|(&d, n)| {
+                n >= 50 && f64::from(d) > (max_df_share * f64::from(n)).max(f64::from(min_df))
+            })
+        };
         let mut kept: Vec<(&str, u32)> = df
             .into_iter()
-            .filter(|&(_, d)| d >= min_df && d <= max_df)
+            .filter(|(_, (d, by_lang))| *d >= min_df && *d <= max_df && !filler(by_lang))
+            .map(|(t, (d, _))| (t, d))
             .collect();
         // Most frequent first, then alphabetical: the order is part of the output.
         kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -200,7 +215,7 @@ mod tests {
             doc("vpn c"),
             doc("payslip d"),
         ];
-        let v = Vocab::learn(&docs, 2, 0.5);
+        let v = Vocab::learn(&docs, &[0; 4], 2, 0.5);
         // vpn is in 3 of 4 threads (over half), a/b/c/d in one each.
         assert_eq!(v.terms, vec!["token"]);
         assert_eq!(v.df, vec![2]);
@@ -215,7 +230,7 @@ mod tests {
             doc("payslip tax code"),
             doc("code"),
         ];
-        let v = Vocab::learn(&docs, 1, 1.0);
+        let v = Vocab::learn(&docs, &[0; 5], 1, 1.0);
         let vecs = v.vectors(&docs);
         for x in &vecs {
             let n: f32 = x.iter().map(|(_, w)| w * w).sum();

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Quality of `murmur run rising` on a sample organisation's planted truth.
+
+Generates the organisation (unless --sample exists), ingests it, runs the daily ranking for
+every day from --warmup-days after the start to the end, and reports per planted emerging
+problem the detection delay (days from onset to its first day in the top 5), whether it
+stays in the top 5 while it grows (onset .. peak), whether the recurring topic ever enters
+the top 5, false alarms per week, and id stability of every topic over weekly runs.
+
+A top-5 entry is matched to the planted topic most of its threads belong to
+(truth_posts.csv). A false alarm is an entry whose planted topic is no emerging problem and
+that is no real surge: its planted daily posts that day are below twice its mean of the
+previous 28 days.
+"""
+import argparse, csv, json, os, statistics, subprocess, sys
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+KEY = "00112233445566778899aabbccddeeff"
+
+
+def sh(args, cwd, **kw):
+    env = dict(os.environ, MURMUR__PRIVACY__KEY=KEY)
+    return subprocess.run(args, cwd=cwd, env=env, check=True, capture_output=True, text=True, **kw)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--people", type=int, default=2000)
+    ap.add_argument("--weeks", type=int, default=26)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--warmup-days", type=int, default=35)
+    ap.add_argument("--top", type=int, default=5)
+    a = ap.parse_args()
+    w = os.path.abspath(a.work)
+    os.makedirs(w, exist_ok=True)
+    b = os.path.abspath(a.binary)
+    if not os.path.exists(os.path.join(w, "sample", "truth.json")):
+        sh([b, "fixtures", "generate", "--people", str(a.people), "--weeks", str(a.weeks),
+            "--seed", str(a.seed), "--out", "sample"], w)
+        sh([b, "--lake", "lake", "--catalog", "sample/catalog", "ingest", "file",
+            "sample/posts.jsonl", "sample/feedback.jsonl"], w)
+    truth = json.load(open(os.path.join(w, "sample", "truth.json")))
+    thread_topic = {}
+    with open(os.path.join(w, "sample", "truth_posts.csv")) as f:
+        for r in csv.DictReader(f):
+            if r["post_id"] == r["thread_id"]:
+                thread_topic[r["thread_id"]] = r["topic"]
+    topics = {t["key"]: t for t in truth["topics"]}
+    emerging = {k: t for k, t in topics.items() if t["kind"] == "emerging"}
+    recurring = [k for k, t in topics.items() if t["kind"] == "recurring"]
+    start = date.fromisoformat(truth["span"]["start"])
+    end = date.fromisoformat(truth["span"]["end"])
+    import pyarrow.parquet as pq
+
+    def planted_of(day):
+        tab = pq.read_table(os.path.join(w, "derived", "topic_assignments", f"as_of={day}",
+                                         "assignments.parquet")).to_pylist()
+        c = defaultdict(Counter)
+        for r in tab:
+            c[r["topic_id"]][thread_topic.get(r["thread_id"], "?")] += 1
+        return {t: cnt.most_common(1)[0][0] for t, cnt in c.items()}
+
+    def surge(key, day):
+        dc = topics[key]["daily_counts"]
+        prev = [dc.get(str(day - timedelta(days=i)), 0) for i in range(1, 29)]
+        return dc.get(str(day), 0) >= 2 * (sum(prev) / 28) and dc.get(str(day), 0) >= 5
+
+    day = start + timedelta(days=a.warmup_days)
+    top_by_day = {}
+    false_alarms = []
+    ids_by_week = defaultdict(dict)
+    while day < end:
+        out = sh([b, "--lake", "lake", "--catalog", "sample/catalog", "run", "rising",
+                  "--as-of", str(day), "--window", "day", "--top", str(a.top), "--format", "json"], w)
+        rep = json.loads(out.stdout)
+        planted = planted_of(day)
+        entries = [(t["topic_id"], planted.get(t["topic_id"], "?"), t["score"]) for t in rep["topics"]]
+        top_by_day[day] = entries
+        for tid, p, score in entries:
+            if p not in emerging and not (p in topics and surge(p, day)):
+                false_alarms.append((str(day), tid, p, score))
+        if (day - start).days % 7 == 0:
+            for tid, p in planted.items():
+                ids_by_week[day][p] = ids_by_week[day].get(p) or tid
+        print(day, [(p, s) for _, p, s in entries], file=sys.stderr)
+        day += timedelta(days=1)
+
+    result = {"seed": a.seed, "people": a.people, "weeks": a.weeks, "emerging": {}}
+    delays = []
+    for k, t in emerging.items():
+        onset, peak = date.fromisoformat(t["onset"]), date.fromisoformat(t["peak"])
+        first = next((d for d in sorted(top_by_day) if d >= onset and any(p == k for _, p, _ in top_by_day[d])), None)
+        delay = (first - onset).days if first else None
+        stays = first is not None and all(any(p == k for _, p, _ in top_by_day[d])
+                                          for d in sorted(top_by_day) if first <= d <= peak)
+        missing = [str(d) for d in sorted(top_by_day) if first and first <= d <= peak
+                   and not any(p == k for _, p, _ in top_by_day[d])]
+        result["emerging"][k] = {"onset": str(onset), "delay_days": delay, "stays_while_growing": stays,
+                                 "missing_days": missing}
+        if delay is not None:
+            delays.append(delay)
+    result["median_delay_days"] = statistics.median(delays) if delays else None
+    result["recurring_in_top"] = [str(d) for d, e in top_by_day.items() if any(p in recurring for _, p, _ in e)]
+    weeks = len(top_by_day) / 7
+    result["false_alarms"] = len(false_alarms)
+    result["false_alarms_per_week"] = round(len(false_alarms) / weeks, 2) if weeks else None
+    result["false_alarm_list"] = false_alarms[:20]
+    # Id stability: planted topics with the same id in 4 consecutive weekly runs.
+    wk = sorted(ids_by_week)
+    stable = {}
+    for key in topics:
+        best = run = 0
+        prev = None
+        for d in wk:
+            cur = ids_by_week[d].get(key)
+            run = run + 1 if cur is not None and cur == prev else (1 if cur else 0)
+            prev = cur
+            best = max(best, run)
+        stable[key] = best
+    result["longest_same_id_weekly_runs"] = stable
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
