@@ -95,9 +95,9 @@ impl Default for TopicSettings {
             assign_similarity: 0.2,
             match_similarity: 0.45,
             burst_days: 3,
-            burst_min_threads: 4,
+            burst_min_threads: 3,
             burst_min_ratio: 4.0,
-            burst_max_p: 1e-4,
+            burst_max_p: 1e-3,
             novelty_similarity: 0.35,
             taxonomy: None,
         }
@@ -274,6 +274,34 @@ pub fn fit(
         }
     }
 
+    // A new topic, once founded, is kept while it is young even if this run's k-means or
+    // bursts did not find it again, so a growing problem does not fall back into the
+    // established topics it resembles.
+    let young_from = chrono::NaiveDate::parse_from_str(as_of, "%Y-%m-%d")
+        .map(|d| (d - chrono::Days::new(21)).to_string())
+        .unwrap_or_default();
+    for (_, e) in registry.visible(as_of) {
+        if e.first_seen < young_from {
+            continue;
+        }
+        let mut c: Sparse = e
+            .centroid
+            .iter()
+            .filter_map(|(t, w)| vocab.index.get(t).map(|&j| (j, *w)))
+            .collect();
+        c.sort_unstable_by_key(|&(j, _)| j);
+        vectors::normalise(&mut c);
+        if !c.is_empty()
+            && clusters
+                .iter()
+                .all(|k| dot(&k.centroid, &c) < s.match_similarity)
+        {
+            clusters.push(Cluster {
+                centroid: c,
+                origin: Origin::Burst,
+            });
+        }
+    }
     lap("bursts");
     // Assign, re-centre on everything assigned, drop topics left too small, assign again.
     let mut assignment = assign(&vecs, &clusters, s.assign_similarity);
@@ -298,7 +326,7 @@ pub fn fit(
                 });
             }
         }
-        clusters = kept;
+        clusters = merge_similar(kept, s.merge_similarity);
         assignment = assign(&vecs, &clusters, s.assign_similarity);
     }
 
@@ -338,6 +366,29 @@ pub fn fit(
         assignment,
         vocab,
     }
+}
+
+/// Merges topics whose centres are at least `min` similar (a burst that turned out to be
+/// an established topic's surge, or one conversation split in two); the merged centre is
+/// the normalised sum, and a merge with an established topic stays established.
+fn merge_similar(clusters: Vec<Cluster>, min: f32) -> Vec<Cluster> {
+    let mut out: Vec<Cluster> = Vec::new();
+    // Established topics first, so a burst merges into them and not the other way.
+    let (mut established, bursts): (Vec<Cluster>, Vec<Cluster>) = clusters
+        .into_iter()
+        .partition(|c| c.origin == Origin::Cluster);
+    established.extend(bursts);
+    for c in established {
+        if let Some(into) = out
+            .iter_mut()
+            .find(|o| dot(&o.centroid, &c.centroid) >= min)
+        {
+            into.centroid = centroid([&into.centroid, &c.centroid].into_iter(), 200);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn assign(vecs: &[Sparse], clusters: &[Cluster], min: f32) -> Vec<Option<usize>> {
