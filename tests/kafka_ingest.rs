@@ -5,7 +5,7 @@
 mod broker;
 mod common;
 
-use broker::{Broker, Ingest, produce_raw, unique};
+use broker::{Broker, Ingest, consume_all, produce_raw, produce_raw_with, unique};
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -352,4 +352,113 @@ fn kafka_broker_outage_is_waited_out() {
     );
     let (p, _, _) = ids_once(&s.lake());
     assert_eq!(p, expected("p", 0..2000));
+}
+
+/// With `kafka.dlq_topic` set, every malformed message lands in quarantine *and* on the
+/// dead-letter topic with its original bytes (a null value stays null), its key and headers
+/// naming the reason and origin; valid events are unaffected. The DLQ is read back with
+/// confluent-kafka, an independent client.
+#[test]
+fn kafka_dlq_gets_malformed_messages_with_original_bytes_and_origin() {
+    let dlq = unique("dlq");
+    let s = Setup::new(2, false, &format!("dlq_topic = \"{dlq}\""));
+    s.broker.create_topic(&dlq, 1);
+    let not_json: &[u8] = b"this is not json";
+    let wrong_schema: &[u8] = br#"{"schema":"post/v1","post_id":"bad1","thread_id":"bad1","kind":"question","author_id":"emp-raw-1","channel":"forum","created_at":"2026-03-02T09:00:00Z","body":"no team"}"#;
+    let unknown_schema: &[u8] = br#"{"schema":"feedback/v2","event_id":"bad2"}"#;
+    let not_utf8: &[u8] = b"{\"schema\":\"post/v1\",\"body\":\"\xff\xfe\"}";
+    let mut lines = posts(0..200);
+    lines.extend(ratings(0..50));
+    s.produce("valid.jsonl", &lines);
+    produce_raw(
+        &s.broker.bootstrap,
+        &s.posts,
+        &[
+            (Some("k-null"), None),
+            (Some("k-utf8"), Some(not_utf8)),
+            (Some("k-json"), Some(not_json)),
+            (Some("k-schema"), Some(wrong_schema)),
+        ],
+    );
+    produce_raw(
+        &s.broker.bootstrap,
+        &s.feedback,
+        &[(Some("k-unknown"), Some(unknown_schema))],
+    );
+    s.produce("more.jsonl", &posts(200..300));
+    s.catch_up();
+
+    // Valid events unaffected.
+    let (p, f, q) = ids_once(&s.lake());
+    assert_eq!(p, expected("p", 0..300));
+    assert_eq!(f, expected("e", 0..50));
+    assert_eq!(q, 5);
+
+    // Quarantine: (origin "topic/partition/offset") -> reason code.
+    let rows = query_json(
+        s.path(),
+        &s.lake(),
+        "SELECT reason_code, source_id, source_partition, source_position FROM quarantine",
+    );
+    let quarantined: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| {
+            (
+                format!(
+                    "{}/{}/{}",
+                    r["source_id"].as_str().unwrap(),
+                    r["source_partition"],
+                    r["source_position"]
+                ),
+                r["reason_code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(quarantined.len(), 5, "{rows:?}");
+
+    // The DLQ holds the same five, by origin, with the original key and bytes.
+    let read = consume_all(&s.broker.bootstrap, &dlq, 5, Duration::from_secs(60));
+    let mut on_dlq: BTreeMap<String, String> = BTreeMap::new();
+    let mut by_key: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
+    for m in &read {
+        let origin = m.header("murmur.source").expect("murmur.source header");
+        let code = m.header("murmur.reason_code").expect("reason code header");
+        assert!(
+            !m.header("murmur.reason").unwrap_or("").is_empty(),
+            "a reason in words: {m:?}"
+        );
+        assert!(
+            on_dlq.insert(origin.into(), code.into()).is_none(),
+            "{origin} on the DLQ twice"
+        );
+        let key = String::from_utf8(m.key.clone().expect("key kept")).unwrap();
+        by_key.insert(key, m.value.clone());
+    }
+    assert_eq!(
+        on_dlq, quarantined,
+        "DLQ and quarantine name the same messages"
+    );
+    let want: BTreeMap<String, Option<Vec<u8>>> = [
+        ("k-null", None),
+        ("k-utf8", Some(not_utf8)),
+        ("k-json", Some(not_json)),
+        ("k-schema", Some(wrong_schema)),
+        ("k-unknown", Some(unknown_schema)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.map(<[u8]>::to_vec)))
+    .collect();
+    assert_eq!(by_key, want, "original bytes, byte for byte");
+    let codes: BTreeSet<&str> = quarantined.values().map(String::as_str).collect();
+    assert_eq!(
+        codes,
+        BTreeSet::from([
+            "null_message",
+            "not_utf8",
+            "not_json",
+            "missing_field",
+            "unknown_schema"
+        ])
+    );
+    no_partial_files(&s.lake());
 }

@@ -985,10 +985,11 @@ fn send_dlq(dlq: &Dlq, topic: &str, m: &Polled, rejection: &Rejection) {
             key: "murmur.source",
             value: Some(&format!("{topic}/{}/{}", m.partition, m.offset)),
         });
-    let empty: &[u8] = &[];
-    let mut record = BaseRecord::to(&dlq.topic)
-        .payload(m.payload.as_deref().unwrap_or(empty))
-        .headers(headers);
+    // A null value stays null (not an empty one): the DLQ carries the message as it was.
+    let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&dlq.topic).headers(headers);
+    if let Some(p) = &m.payload {
+        record = record.payload(p.as_slice());
+    }
     if let Some(k) = &m.key {
         record = record.key(k.as_slice());
     }
