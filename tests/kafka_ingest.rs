@@ -7,6 +7,7 @@ mod common;
 
 use broker::{Broker, Ingest, consume_all, produce_raw, produce_raw_with, unique};
 use common::*;
+use murmur_pipeline::contract::MAX_EVENT_BYTES;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -461,4 +462,59 @@ fn kafka_dlq_gets_malformed_messages_with_original_bytes_and_origin() {
         ])
     );
     no_partial_files(&s.lake());
+}
+
+/// A message over the 1 MiB event limit sent over Kafka is quarantined with reason
+/// `oversize` and its topic/partition/offset, and does not block its partition: the events
+/// after it (same partition) arrive. librdkafka's producer refuses messages over
+/// `message.max.bytes` (1,000,000) by default, so the test producer raises it to 4 MB; the
+/// consumer keeps murmur's defaults (librdkafka fetches a message larger than
+/// `max.partition.fetch.bytes`, 1 MiB, anyway).
+#[test]
+fn kafka_oversize_message_is_quarantined_and_does_not_block_the_partition() {
+    let s = Setup::new(1, false, "");
+    s.produce("before.jsonl", &posts(0..100)); // offsets 0..=99
+    let big_body = "x".repeat(MAX_EVENT_BYTES + 1000);
+    let oversize = post("p-big", "emp-000001", "2026-03-02T09:00:00Z", &big_body);
+    produce_raw_with(
+        &s.broker.bootstrap,
+        &s.posts,
+        &[(Some("k-big"), Some(oversize.as_bytes()))], // offset 100
+        &[("message.max.bytes", "4000000")],
+    );
+    s.produce("after.jsonl", &posts(100..200)); // offsets 101..=200
+    let out = s.catch_up();
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["quarantined"]["oversize"], 1, "{summary}");
+
+    let (p, _, q) = ids_once(&s.lake());
+    assert_eq!(
+        p,
+        expected("p", 0..200),
+        "events after the oversize one arrive"
+    );
+    assert_eq!(q, 1);
+    let rows = query_json(
+        s.path(),
+        &s.lake(),
+        "SELECT reason_code, reason, raw_bytes, source_id, source_partition, source_position \
+         FROM quarantine",
+    );
+    let r = &rows[0];
+    assert_eq!(r["reason_code"], "oversize", "{r}");
+    assert_eq!(r["source_id"], s.posts.as_str(), "{r}");
+    assert_eq!(r["source_partition"], 0, "{r}");
+    assert_eq!(r["source_position"], 100, "{r}");
+    assert_eq!(
+        r["raw_bytes"],
+        oversize.len(),
+        "the original size is kept: {r}"
+    );
+    assert!(
+        r["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&oversize.len().to_string()),
+        "the reason gives the size: {r}"
+    );
 }
