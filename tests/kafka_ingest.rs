@@ -518,3 +518,90 @@ fn kafka_oversize_message_is_quarantined_and_does_not_block_the_partition() {
         "the reason gives the size: {r}"
     );
 }
+
+/// Files whose name marks them as temporary (`.tmp-…`), anywhere in the lake.
+fn temp_files(lake: &Path) -> Vec<PathBuf> {
+    snapshot(lake)
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".tmp-")
+        })
+        .collect()
+}
+
+/// The offset markers (`_offsets/…`) with their contents.
+fn markers(lake: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = lake.join("_offsets");
+    if !dir.exists() {
+        return Vec::new();
+    }
+    snapshot(&dir)
+}
+
+/// The lake cannot be written (here: every write past 4 KiB fails with EFBIG, via a
+/// file-size limit on the process; the tests may run as root, where a read-only folder
+/// does not stop writes, and an unprivileged test cannot mount a tiny filesystem to fill):
+/// murmur stops consuming, leaves no partial file and no new marker, exits 2 with a
+/// message naming the lake and what to fix. A re-run without the limit resumes after the
+/// last durable batch with nothing lost or duplicated.
+#[test]
+fn kafka_lake_write_failure_stops_with_exit_2_and_a_rerun_resumes() {
+    let s = Setup::new(2, false, "");
+    s.produce("first.jsonl", &posts(0..300));
+    s.catch_up();
+    let durable = markers(&s.lake());
+    assert!(!durable.is_empty(), "the first run recorded markers");
+
+    s.produce("second.jsonl", &posts(300..2300));
+    let limited = Ingest::spawn_with_file_size_limit(
+        s.path(),
+        &["ingest", "kafka", "--exit-when-idle", "20s"],
+        4,
+    );
+    let (code, _, log) = limited.wait(Duration::from_secs(120));
+    assert_eq!(
+        code,
+        Some(2),
+        "exits 2 (not killed by SIGXFSZ, not 0):\n{log}"
+    );
+    assert!(log.contains("File too large"), "the OS error:\n{log}");
+    assert!(
+        log.contains(&s.lake().display().to_string()) || log.contains("lake at lake"),
+        "names the lake:\n{log}"
+    );
+    assert!(
+        log.contains("raise or remove the limit") && log.contains("start murmur again"),
+        "says what to fix:\n{log}"
+    );
+    assert!(
+        temp_files(&s.lake()).is_empty(),
+        "{:?}",
+        temp_files(&s.lake())
+    );
+    no_partial_files(&s.lake());
+    assert_eq!(
+        markers(&s.lake()),
+        durable,
+        "no marker moved past the failure"
+    );
+    let (p, _, _) = ids_once(&s.lake());
+    assert_eq!(
+        p,
+        expected("p", 0..300),
+        "nothing of the failed batch is visible"
+    );
+
+    // Fixed: the next run starts after the last durable batch.
+    let out = s.catch_up();
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["read"], 2000, "resumed at the markers: {summary}");
+    assert_eq!(summary["accepted"]["posts"], 2000, "{summary}");
+    let (p, _, q) = ids_once(&s.lake());
+    assert_eq!(p, expected("p", 0..2300));
+    assert_eq!(q, 0);
+    assert!(temp_files(&s.lake()).is_empty());
+}

@@ -20,6 +20,9 @@ enum Job {
 #[derive(Default)]
 struct Shared {
     error: Option<Error>,
+    /// The first failure, kept after `error` is handed out: every later call fails too, so
+    /// a caller that retries (or closes a batch again on shutdown) never sees success.
+    failed: Option<String>,
     files: u64,
     bytes: u64,
 }
@@ -51,8 +54,16 @@ impl Writer {
     fn take_error(&self) -> Result<()> {
         let mut shared = self.shared.lock().expect("writer state lock");
         match shared.error.take() {
-            Some(e) => Err(e),
-            None => Ok(()),
+            Some(e) => {
+                shared.failed = Some(e.to_string());
+                Err(e)
+            }
+            None => match &shared.failed {
+                Some(first) => Err(Error::Halted {
+                    first: first.clone(),
+                }),
+                None => Ok(()),
+            },
         }
     }
 
@@ -107,9 +118,11 @@ fn run(lake: Arc<Lake>, rx: Receiver<Job>, shared: Arc<Mutex<Shared>>) {
                 let _ = done.send(());
             }
             Job::Write { table, path, batch } => {
-                if shared.lock().expect("writer state lock").error.is_some() {
+                let s = shared.lock().expect("writer state lock");
+                if s.error.is_some() || s.failed.is_some() {
                     continue; // Stop writing after the first failure; nothing partial is left.
                 }
+                drop(s);
                 let result = lake.encode(table, &batch).and_then(|bytes| {
                     let n = bytes.len() as u64;
                     lake.put_atomic(&path, bytes).map(|()| n)
@@ -125,5 +138,46 @@ fn run(lake: Arc<Lake>, rx: Receiver<Job>, shared: Arc<Mutex<Shared>>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// After a failed write every later call fails too, and nothing more is written: a
+    /// second `wait` (e.g. closing a batch again on shutdown) must not report success.
+    #[test]
+    fn a_failed_write_keeps_failing_and_stops_writing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lake = Arc::new(Lake::open_local(dir.path()).expect("lake"));
+        // A file where the day folder should be: the write cannot create its folder.
+        std::fs::write(dir.path().join("posts/date=2026-01-01"), b"in the way").unwrap();
+        let batch = RecordBatch::new_empty(Table::Posts.schema());
+        let mut writer = Writer::start(lake.clone());
+        writer
+            .submit(
+                Table::Posts,
+                "posts/date=2026-01-01/part-a.parquet".into(),
+                batch.clone(),
+            )
+            .expect("queued");
+        assert!(matches!(writer.wait(), Err(Error::LakeIo { .. })));
+        assert!(matches!(writer.wait(), Err(Error::Halted { .. })));
+        assert!(
+            writer
+                .submit(
+                    Table::Posts,
+                    "posts/date=2026-01-02/part-b.parquet".into(),
+                    batch
+                )
+                .is_err()
+        );
+        assert!(writer.finish().is_err());
+        assert!(
+            !dir.path()
+                .join("posts/date=2026-01-02/part-b.parquet")
+                .exists()
+        );
     }
 }
