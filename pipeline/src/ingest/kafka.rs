@@ -860,6 +860,9 @@ pub fn ingest_kafka(
         if control.discard {
             discarded += polled.len() as u64;
         }
+        // Time spent parsing and writing is not idle time: a batch that takes longer to
+        // write than `exit_when_idle` must not end a catch-up run before it caught up.
+        let work_started = Instant::now();
         let mut guard = core.lock().expect("ingest state lock");
         if let Some(e) = guard.fatal.take() {
             break Err(e);
@@ -877,6 +880,7 @@ pub fn ingest_kafka(
         }
         let assigned_once = guard.assigned_once;
         drop(guard);
+        last_message += work_started.elapsed();
         if last_stats.elapsed() >= STATS_EVERY {
             log_progress(&counters, &mut last_counts, last_stats.elapsed());
             last_stats = Instant::now();
