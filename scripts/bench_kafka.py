@@ -134,6 +134,10 @@ def main():
         ing, ing_mb = run_measured([binary, "ingest", "kafka", "--group", "bench-ingest",
                                     "--exit-when-idle", "3s", "--json"], env, work)
         ing_rate, ing_span = rate(ing, ing["read"])
+        # A run that stopped before reading everything gives a meaningless rate.
+        for name, n in (("discard", base["discarded"]), ("ingest", ing["read"])):
+            if n != args.events:
+                sys.exit(f"{name} run read {n} of {args.events} events; no figure")
         result = {
             "events": args.events,
             "partitions_per_topic": args.partitions,

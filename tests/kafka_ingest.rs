@@ -5,8 +5,9 @@
 mod broker;
 mod common;
 
-use broker::{Broker, Ingest, produce_raw, unique};
+use broker::{Broker, Ingest, consume_all, produce_raw, produce_raw_with, unique};
 use common::*;
+use murmur_pipeline::contract::MAX_EVENT_BYTES;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -352,4 +353,255 @@ fn kafka_broker_outage_is_waited_out() {
     );
     let (p, _, _) = ids_once(&s.lake());
     assert_eq!(p, expected("p", 0..2000));
+}
+
+/// With `kafka.dlq_topic` set, every malformed message lands in quarantine *and* on the
+/// dead-letter topic with its original bytes (a null value stays null), its key and headers
+/// naming the reason and origin; valid events are unaffected. The DLQ is read back with
+/// confluent-kafka, an independent client.
+#[test]
+fn kafka_dlq_gets_malformed_messages_with_original_bytes_and_origin() {
+    let dlq = unique("dlq");
+    let s = Setup::new(2, false, &format!("dlq_topic = \"{dlq}\""));
+    s.broker.create_topic(&dlq, 1);
+    let not_json: &[u8] = b"this is not json";
+    let wrong_schema: &[u8] = br#"{"schema":"post/v1","post_id":"bad1","thread_id":"bad1","kind":"question","author_id":"emp-raw-1","channel":"forum","created_at":"2026-03-02T09:00:00Z","body":"no team"}"#;
+    let unknown_schema: &[u8] = br#"{"schema":"feedback/v2","event_id":"bad2"}"#;
+    let not_utf8: &[u8] = b"{\"schema\":\"post/v1\",\"body\":\"\xff\xfe\"}";
+    let mut lines = posts(0..200);
+    lines.extend(ratings(0..50));
+    s.produce("valid.jsonl", &lines);
+    produce_raw(
+        &s.broker.bootstrap,
+        &s.posts,
+        &[
+            (Some("k-null"), None),
+            (Some("k-utf8"), Some(not_utf8)),
+            (Some("k-json"), Some(not_json)),
+            (Some("k-schema"), Some(wrong_schema)),
+        ],
+    );
+    produce_raw(
+        &s.broker.bootstrap,
+        &s.feedback,
+        &[(Some("k-unknown"), Some(unknown_schema))],
+    );
+    s.produce("more.jsonl", &posts(200..300));
+    s.catch_up();
+
+    // Valid events unaffected.
+    let (p, f, q) = ids_once(&s.lake());
+    assert_eq!(p, expected("p", 0..300));
+    assert_eq!(f, expected("e", 0..50));
+    assert_eq!(q, 5);
+
+    // Quarantine: (origin "topic/partition/offset") -> reason code.
+    let rows = query_json(
+        s.path(),
+        &s.lake(),
+        "SELECT reason_code, source_id, source_partition, source_position FROM quarantine",
+    );
+    let quarantined: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| {
+            (
+                format!(
+                    "{}/{}/{}",
+                    r["source_id"].as_str().unwrap(),
+                    r["source_partition"],
+                    r["source_position"]
+                ),
+                r["reason_code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(quarantined.len(), 5, "{rows:?}");
+
+    // The DLQ holds the same five, by origin, with the original key and bytes.
+    let read = consume_all(&s.broker.bootstrap, &dlq, 5, Duration::from_secs(60));
+    let mut on_dlq: BTreeMap<String, String> = BTreeMap::new();
+    let mut by_key: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
+    for m in &read {
+        let origin = m.header("murmur.source").expect("murmur.source header");
+        let code = m.header("murmur.reason_code").expect("reason code header");
+        assert!(
+            !m.header("murmur.reason").unwrap_or("").is_empty(),
+            "a reason in words: {m:?}"
+        );
+        assert!(
+            on_dlq.insert(origin.into(), code.into()).is_none(),
+            "{origin} on the DLQ twice"
+        );
+        let key = String::from_utf8(m.key.clone().expect("key kept")).unwrap();
+        by_key.insert(key, m.value.clone());
+    }
+    assert_eq!(
+        on_dlq, quarantined,
+        "DLQ and quarantine name the same messages"
+    );
+    let want: BTreeMap<String, Option<Vec<u8>>> = [
+        ("k-null", None),
+        ("k-utf8", Some(not_utf8)),
+        ("k-json", Some(not_json)),
+        ("k-schema", Some(wrong_schema)),
+        ("k-unknown", Some(unknown_schema)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.map(<[u8]>::to_vec)))
+    .collect();
+    assert_eq!(by_key, want, "original bytes, byte for byte");
+    let codes: BTreeSet<&str> = quarantined.values().map(String::as_str).collect();
+    assert_eq!(
+        codes,
+        BTreeSet::from([
+            "null_message",
+            "not_utf8",
+            "not_json",
+            "missing_field",
+            "unknown_schema"
+        ])
+    );
+    no_partial_files(&s.lake());
+}
+
+/// A message over the 1 MiB event limit sent over Kafka is quarantined with reason
+/// `oversize` and its topic/partition/offset, and does not block its partition: the events
+/// after it (same partition) arrive. librdkafka's producer refuses messages over
+/// `message.max.bytes` (1,000,000) by default, so the test producer raises it to 4 MB; the
+/// consumer keeps murmur's defaults (librdkafka fetches a message larger than
+/// `max.partition.fetch.bytes`, 1 MiB, anyway).
+#[test]
+fn kafka_oversize_message_is_quarantined_and_does_not_block_the_partition() {
+    let s = Setup::new(1, false, "");
+    s.produce("before.jsonl", &posts(0..100)); // offsets 0..=99
+    let big_body = "x".repeat(MAX_EVENT_BYTES + 1000);
+    let oversize = post("p-big", "emp-000001", "2026-03-02T09:00:00Z", &big_body);
+    produce_raw_with(
+        &s.broker.bootstrap,
+        &s.posts,
+        &[(Some("k-big"), Some(oversize.as_bytes()))], // offset 100
+        &[("message.max.bytes", "4000000")],
+    );
+    s.produce("after.jsonl", &posts(100..200)); // offsets 101..=200
+    let out = s.catch_up();
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["quarantined"]["oversize"], 1, "{summary}");
+
+    let (p, _, q) = ids_once(&s.lake());
+    assert_eq!(
+        p,
+        expected("p", 0..200),
+        "events after the oversize one arrive"
+    );
+    assert_eq!(q, 1);
+    let rows = query_json(
+        s.path(),
+        &s.lake(),
+        "SELECT reason_code, reason, raw_bytes, source_id, source_partition, source_position \
+         FROM quarantine",
+    );
+    let r = &rows[0];
+    assert_eq!(r["reason_code"], "oversize", "{r}");
+    assert_eq!(r["source_id"], s.posts.as_str(), "{r}");
+    assert_eq!(r["source_partition"], 0, "{r}");
+    assert_eq!(r["source_position"], 100, "{r}");
+    assert_eq!(
+        r["raw_bytes"],
+        oversize.len(),
+        "the original size is kept: {r}"
+    );
+    assert!(
+        r["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&oversize.len().to_string()),
+        "the reason gives the size: {r}"
+    );
+}
+
+/// Files whose name marks them as temporary (`.tmp-…`), anywhere in the lake.
+fn temp_files(lake: &Path) -> Vec<PathBuf> {
+    snapshot(lake)
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".tmp-")
+        })
+        .collect()
+}
+
+/// The offset markers (`_offsets/…`) with their contents.
+fn markers(lake: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = lake.join("_offsets");
+    if !dir.exists() {
+        return Vec::new();
+    }
+    snapshot(&dir)
+}
+
+/// The lake cannot be written (here: every write past 4 KiB fails with EFBIG, via a
+/// file-size limit on the process; the tests may run as root, where a read-only folder
+/// does not stop writes, and an unprivileged test cannot mount a tiny filesystem to fill):
+/// murmur stops consuming, leaves no partial file and no new marker, exits 2 with a
+/// message naming the lake and what to fix. A re-run without the limit resumes after the
+/// last durable batch with nothing lost or duplicated.
+#[test]
+fn kafka_lake_write_failure_stops_with_exit_2_and_a_rerun_resumes() {
+    let s = Setup::new(2, false, "");
+    s.produce("first.jsonl", &posts(0..300));
+    s.catch_up();
+    let durable = markers(&s.lake());
+    assert!(!durable.is_empty(), "the first run recorded markers");
+
+    s.produce("second.jsonl", &posts(300..2300));
+    let limited = Ingest::spawn_with_file_size_limit(
+        s.path(),
+        &["ingest", "kafka", "--exit-when-idle", "20s"],
+        4,
+    );
+    let (code, _, log) = limited.wait(Duration::from_secs(120));
+    assert_eq!(
+        code,
+        Some(2),
+        "exits 2 (not killed by SIGXFSZ, not 0):\n{log}"
+    );
+    assert!(log.contains("File too large"), "the OS error:\n{log}");
+    assert!(
+        log.contains(&s.lake().display().to_string()) || log.contains("lake at lake"),
+        "names the lake:\n{log}"
+    );
+    assert!(
+        log.contains("raise or remove the limit") && log.contains("start murmur again"),
+        "says what to fix:\n{log}"
+    );
+    assert!(
+        temp_files(&s.lake()).is_empty(),
+        "{:?}",
+        temp_files(&s.lake())
+    );
+    no_partial_files(&s.lake());
+    assert_eq!(
+        markers(&s.lake()),
+        durable,
+        "no marker moved past the failure"
+    );
+    let (p, _, _) = ids_once(&s.lake());
+    assert_eq!(
+        p,
+        expected("p", 0..300),
+        "nothing of the failed batch is visible"
+    );
+
+    // Fixed: the next run starts after the last durable batch.
+    let out = s.catch_up();
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["read"], 2000, "resumed at the markers: {summary}");
+    assert_eq!(summary["accepted"]["posts"], 2000, "{summary}");
+    let (p, _, q) = ids_once(&s.lake());
+    assert_eq!(p, expected("p", 0..2300));
+    assert_eq!(q, 0);
+    assert!(temp_files(&s.lake()).is_empty());
 }

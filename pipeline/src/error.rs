@@ -57,6 +57,15 @@ pub enum Error {
     /// The pseudonymisation key is missing or unusable.
     #[error("pseudonymisation key: {0}")]
     Key(String),
+    /// An earlier lake write failed; nothing more is written or recorded until restart, so
+    /// no marker can claim offsets whose rows are not in the lake.
+    #[error(
+        "an earlier lake write failed ({first}); nothing more is recorded until murmur is restarted"
+    )]
+    Halted {
+        /// The first failure, as text.
+        first: String,
+    },
     /// The Kafka client failed (what it was doing is in `context`).
     #[error("kafka: {context}: {source}")]
     Kafka {

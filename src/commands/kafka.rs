@@ -166,6 +166,11 @@ fn explain(e: Error, lake: &str) -> anyhow::Error {
                 "the lake at {lake} is out of space: free some, then start murmur again; it \
                  resumes after the last durable batch"
             )),
+            std::io::ErrorKind::FileTooLarge => Some(format!(
+                "a file in the lake at {lake} hit this process's file-size limit (ulimit -f / \
+                 RLIMIT_FSIZE) or the filesystem's largest file: raise or remove the limit, then \
+                 start murmur again; it resumes after the last durable batch"
+            )),
             std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
                 Some(format!(
                     "murmur may not write the lake at {lake}: fix its permissions, then start \

@@ -261,7 +261,27 @@ pub struct Ingest {
 impl Ingest {
     /// Starts `murmur <args>` in `dir` with the test key and info logs.
     pub fn spawn(dir: &Path, args: &[&str]) -> Ingest {
-        let mut child = super::murmur()
+        Self::start(super::murmur(), dir, args)
+    }
+
+    /// Like [`Ingest::spawn`], but every file murmur writes is limited to `kib` KiB
+    /// (RLIMIT_FSIZE via bash `ulimit -f`, with SIGXFSZ ignored): a write past the limit
+    /// fails with EFBIG, the way a full disk fails with ENOSPC. Works as root, where a
+    /// read-only folder does not stop writes.
+    pub fn spawn_with_file_size_limit(dir: &Path, args: &[&str], kib: u64) -> Ingest {
+        let mut c = Command::new("bash");
+        c.args([
+            "-c",
+            &format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\""),
+            env!("CARGO_BIN_EXE_murmur"),
+        ])
+        .env_remove("MURMUR__PRIVACY__KEY")
+        .stdin(Stdio::null());
+        Self::start(c, dir, args)
+    }
+
+    fn start(mut command: Command, dir: &Path, args: &[&str]) -> Ingest {
+        let mut child = command
             .current_dir(dir)
             .env("MURMUR__PRIVACY__KEY", super::KEY)
             .env("MURMUR_LOG", "warn,murmur_pipeline=info")
@@ -347,6 +367,16 @@ impl Drop for Ingest {
 
 /// Publishes raw messages (value `None` = null) with confluent-kafka, an independent client.
 pub fn produce_raw(bootstrap: &str, topic: &str, messages: &[(Option<&str>, Option<&[u8]>)]) {
+    produce_raw_with(bootstrap, topic, messages, &[]);
+}
+
+/// [`produce_raw`] with extra confluent-kafka producer properties (e.g. `message.max.bytes`).
+pub fn produce_raw_with(
+    bootstrap: &str,
+    topic: &str,
+    messages: &[(Option<&str>, Option<&[u8]>)],
+    config: &[(&str, &str)],
+) {
     let spec: Vec<serde_json::Value> = messages
         .iter()
         .map(|(k, v)| {
@@ -356,19 +386,34 @@ pub fn produce_raw(bootstrap: &str, topic: &str, messages: &[(Option<&str>, Opti
             })
         })
         .collect();
+    let config: serde_json::Map<String, serde_json::Value> = config
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
+        .collect();
     let script = r#"
 import json, sys
 from confluent_kafka import Producer
-bootstrap, topic = sys.argv[1], sys.argv[2]
-p = Producer({"bootstrap.servers": bootstrap})
+bootstrap, topic, extra = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+failed = []
+p = Producer(dict({"bootstrap.servers": bootstrap}, **extra))
 for m in json.load(sys.stdin):
     v = None if m["value"] is None else bytes.fromhex(m["value"])
-    p.produce(topic, key=m["key"], value=v)
+    p.produce(topic, key=m["key"], value=v,
+              on_delivery=lambda err, msg: failed.append(str(err)) if err else None)
+    p.poll(0)
 left = p.flush(30)
-sys.exit(1 if left else 0)
+if failed:
+    print("delivery failed:", failed[:3], file=sys.stderr)
+sys.exit(1 if left or failed else 0)
 "#;
     let mut child = Command::new(super::python())
-        .args(["-c", script, bootstrap, topic])
+        .args([
+            "-c",
+            script,
+            bootstrap,
+            topic,
+            &serde_json::Value::Object(config).to_string(),
+        ])
         .stdin(Stdio::piped())
         .spawn()
         .expect("python runs");
@@ -384,8 +429,112 @@ sys.exit(1 if left else 0)
     );
 }
 
+/// One message read back with confluent-kafka.
+#[derive(Debug, Clone)]
+pub struct Consumed {
+    /// Partition it was read from.
+    pub partition: i32,
+    /// Its offset.
+    pub offset: i64,
+    /// Key bytes (`None` = null).
+    pub key: Option<Vec<u8>>,
+    /// Value bytes (`None` = null).
+    pub value: Option<Vec<u8>>,
+    /// Headers as (name, UTF-8 value), in order.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Consumed {
+    /// The value of header `name`, if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads every partition of `topic` from the beginning with confluent-kafka (an independent
+/// client, no consumer group: partitions are assigned directly) until `want` messages are
+/// read or `timeout` passes, then keeps reading 2 s more so extra messages are seen too.
+pub fn consume_all(bootstrap: &str, topic: &str, want: usize, timeout: Duration) -> Vec<Consumed> {
+    let script = r#"
+import json, sys, time
+from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
+bootstrap, topic, want, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+c = Consumer({"bootstrap.servers": bootstrap, "group.id": "murmur-test-reader",
+              "enable.auto.commit": False, "session.timeout.ms": 6000})
+deadline = time.time() + timeout
+parts = []
+while not parts and time.time() < deadline:
+    md = c.list_topics(topic, timeout=5)
+    t = md.topics.get(topic)
+    if t is not None and t.error is None:
+        parts = sorted(t.partitions)
+    else:
+        time.sleep(0.2)
+c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
+out, extra_until = [], None
+while time.time() < deadline and (extra_until is None or time.time() < extra_until):
+    m = c.poll(0.2)
+    if m is not None and m.error() is None:
+        out.append({"partition": m.partition(), "offset": m.offset(),
+                    "key": None if m.key() is None else m.key().hex(),
+                    "value": None if m.value() is None else m.value().hex(),
+                    "headers": [[k, (v or b"").decode("utf-8", "replace")] for k, v in (m.headers() or [])]})
+    if len(out) >= want and extra_until is None:
+        extra_until = time.time() + 2
+c.close()
+print(json.dumps(out))
+"#;
+    let out = Command::new(super::python())
+        .args([
+            "-c",
+            script,
+            bootstrap,
+            topic,
+            &want.to_string(),
+            &timeout.as_secs_f64().to_string(),
+        ])
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "confluent-kafka consume failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("JSON");
+    let bytes = |v: &serde_json::Value| v.as_str().map(hex::decode);
+    rows.iter()
+        .map(|r| Consumed {
+            partition: r["partition"].as_i64().unwrap() as i32,
+            offset: r["offset"].as_i64().unwrap(),
+            key: bytes(&r["key"]),
+            value: bytes(&r["value"]),
+            headers: r["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| {
+                    (
+                        h[0].as_str().unwrap().to_string(),
+                        h[1].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 mod hex {
     pub fn encode_bytes(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    pub fn decode(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+            .collect()
     }
 }

@@ -384,6 +384,10 @@ struct Core {
     batch_started: Instant,
     dlq: Option<Dlq>,
     fatal: Option<Error>,
+    /// Set once writing the lake failed: from then on no batch is closed, no marker
+    /// written and no offset committed (the revocation on shutdown must not record a batch
+    /// whose files were never written).
+    halted: bool,
     counters: Arc<KafkaCounters>,
     assigned_once: bool,
 }
@@ -442,6 +446,19 @@ impl Core {
     /// Closes the open batch: everything accepted is made durable, then markers record it,
     /// then group offsets are committed (monitoring only).
     fn close_batch(&mut self, consumer: &BaseConsumer<Ctx>) -> Result<()> {
+        if self.halted {
+            return Err(Error::Halted {
+                first: "see the error above".into(),
+            });
+        }
+        let result = self.write_batch(consumer);
+        if result.is_err() {
+            self.halted = true;
+        }
+        result
+    }
+
+    fn write_batch(&mut self, consumer: &BaseConsumer<Ctx>) -> Result<()> {
         let dirty: Vec<(TopicPartition, i64)> = self
             .consumed
             .iter()
@@ -531,8 +548,16 @@ impl Core {
     /// Only reached if something was buffered outside an assignment (not expected with eager
     /// rebalancing): made durable without markers, which is always safe.
     fn close_batch_without_commit(&mut self) -> Result<()> {
-        if self.batch_events > 0 {
-            self.ingestor.sync()?;
+        if self.halted {
+            return Err(Error::Halted {
+                first: "see the error above".into(),
+            });
+        }
+        if self.batch_events > 0
+            && let Err(e) = self.ingestor.sync()
+        {
+            self.halted = true;
+            return Err(e);
         }
         Ok(())
     }
@@ -601,11 +626,13 @@ impl ConsumerContext for Ctx {
         match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
                 if core.fatal.is_none()
+                    && !core.halted
                     && let Err(e) = core.on_assign(tpl)
                 {
+                    core.halted = true;
                     core.fatal = Some(e);
                 }
-                if core.fatal.is_some() {
+                if core.fatal.is_some() || core.halted {
                     // Consume nothing: the run stops with the error.
                     let _ = consumer.assign(&TopicPartitionList::new());
                 } else if let Err(error) = consumer.assign(tpl) {
@@ -616,18 +643,26 @@ impl ConsumerContext for Ctx {
                 if err != RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS {
                     tracing::warn!(error = ?err, "Rebalance error; closing the open batch.");
                 }
-                if core.fatal.is_none()
-                    && let Err(e) = core.close_batch(consumer)
-                {
-                    core.fatal = Some(e);
-                }
+                let recorded = match core.close_batch(consumer) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        if core.fatal.is_none() {
+                            core.fatal = Some(e);
+                        }
+                        false
+                    }
+                };
                 let revoked: Vec<(String, i32)> = tpl
                     .elements()
                     .iter()
                     .map(|e| (e.topic().to_string(), e.partition()))
                     .collect();
                 for (topic, partition) in &revoked {
-                    tracing::info!(topic = %topic, partition, "Partition revoked after its batch was made durable.");
+                    if recorded {
+                        tracing::info!(topic = %topic, partition, "Partition revoked after its batch was made durable.");
+                    } else {
+                        tracing::warn!(topic = %topic, partition, "Partition revoked; its open batch was not recorded (the lake write failed) and will be read again on the next start.");
+                    }
                     if let Some(t) = core.topic_index(topic) {
                         core.consumed.remove(&(t, *partition));
                         core.marked.remove(&(t, *partition));
@@ -714,6 +749,7 @@ pub fn ingest_kafka(
         batch_started: Instant::now(),
         dlq,
         fatal: None,
+        halted: false,
         counters: counters.clone(),
         assigned_once: false,
     }));
@@ -824,6 +860,9 @@ pub fn ingest_kafka(
         if control.discard {
             discarded += polled.len() as u64;
         }
+        // Time spent parsing and writing is not idle time: a batch that takes longer to
+        // write than `exit_when_idle` must not end a catch-up run before it caught up.
+        let work_started = Instant::now();
         let mut guard = core.lock().expect("ingest state lock");
         if let Some(e) = guard.fatal.take() {
             break Err(e);
@@ -841,6 +880,7 @@ pub fn ingest_kafka(
         }
         let assigned_once = guard.assigned_once;
         drop(guard);
+        last_message += work_started.elapsed();
         if last_stats.elapsed() >= STATS_EVERY {
             log_progress(&counters, &mut last_counts, last_stats.elapsed());
             last_stats = Instant::now();
@@ -864,6 +904,11 @@ pub fn ingest_kafka(
     };
     let mut guard = core.lock().expect("ingest state lock");
     let result = run.and_then(|()| guard.close_batch(&consumer));
+    if result.is_err() {
+        // Whatever failed, dropping the consumer below revokes the partitions; that must
+        // not record anything.
+        guard.halted = true;
+    }
     drop(guard);
     match result {
         Ok(()) => {
@@ -985,10 +1030,11 @@ fn send_dlq(dlq: &Dlq, topic: &str, m: &Polled, rejection: &Rejection) {
             key: "murmur.source",
             value: Some(&format!("{topic}/{}/{}", m.partition, m.offset)),
         });
-    let empty: &[u8] = &[];
-    let mut record = BaseRecord::to(&dlq.topic)
-        .payload(m.payload.as_deref().unwrap_or(empty))
-        .headers(headers);
+    // A null value stays null (not an empty one): the DLQ carries the message as it was.
+    let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&dlq.topic).headers(headers);
+    if let Some(p) = &m.payload {
+        record = record.payload(p.as_slice());
+    }
     if let Some(k) = &m.key {
         record = record.key(k.as_slice());
     }
