@@ -735,7 +735,7 @@ pub async fn run(
                 (posts.created_us[i], text)
             })
             .collect();
-        examples.sort_by(|a, b| b.0.cmp(&a.0));
+        examples.sort_by_key(|e| std::cmp::Reverse(e.0));
         let first_seen = (0..threads.len())
             .filter(|&i| fitted.assignment[i] == Some(t))
             .map(|i| threads[i].opened_us)
