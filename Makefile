@@ -11,7 +11,7 @@ CARGO ?= cargo
 
 include mk/kafka.mk
 
-.PHONY: all build release demo test test-deps bench-deps lint fmt bench bench-ingest bench-rising-sql bench-sentiment clean-out help
+.PHONY: all build release demo test test-deps bench-deps lint fmt bench bench-ingest bench-rising bench-rising-sql bench-sentiment eval-rising clean-out help
 
 help:
 	@echo "make demo   - build, then run the whole pipeline on a generated sample organisation (./out/)"
@@ -57,10 +57,20 @@ test: test-deps kafka-test-deps lint
 	set -o pipefail; $(CARGO) test --workspace --all-targets 2>&1 | tee $(CARGO_TARGET_DIR)/test.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(CARGO_TARGET_DIR)/test.log
 
-bench: bench-ingest bench-kafka bench-rising-sql bench-sentiment
+bench: bench-ingest bench-kafka bench-rising bench-rising-sql bench-sentiment
 
 bench-ingest: test-deps release
 	$(PYTHON) scripts/bench_ingest.py --binary $(CARGO_TARGET_DIR)/release/murmur
+
+# The rising job over ~1M posts and 52 weeks: wall time and peak memory.
+bench-rising: test-deps release
+	$(PYTHON) scripts/bench_rising.py --binary $(CARGO_TARGET_DIR)/release/murmur
+
+# Rising-topic quality on the sample organisation, every day of the span (one seed).
+eval-rising: test-deps release
+	$(PYTHON) scripts/eval_rising.py --binary $(CARGO_TARGET_DIR)/release/murmur \
+	  --work $${TMPDIR:-/tmp}/murmur-eval-rising-$${SEED:-1} --people 4000 --weeks 20 \
+	  --seed $${SEED:-1} --warmup-days 28
 
 # The rising job's SQL (sql/rising_*.sql) over ~1M posts and 52 weeks: DataFusion vs DuckDB.
 bench-rising-sql: bench-deps release

@@ -75,6 +75,43 @@ pub fn run(
     for t in &written.tables {
         println!("               {}", t.display());
     }
+    // Rising topics for the last day of the sample, written beside the overview.
+    let rising = rt.block_on(async {
+        let ctx = murmur_jobs::session::open(
+            &config.lake.path,
+            &super::query::lake_tables(),
+            Some(&config.catalog.path),
+        )
+        .await?;
+        let day = super::run_sentiment::newest_post_day(&ctx).await?;
+        let (as_of_us, as_of_label) = super::run_rising::parse_as_of(&day.to_string())?;
+        let req = murmur_jobs::jobs::rising::Request {
+            as_of_us,
+            as_of_label,
+            window: murmur_jobs::jobs::rising::Window::Week,
+            top: 5,
+            min_group_size: config.privacy.min_group_size,
+        };
+        anyhow::Ok(
+            murmur_jobs::jobs::rising::run(
+                &ctx,
+                &out.join("derived"),
+                &req,
+                &config.topics,
+                &config.rising,
+            )
+            .await?,
+        )
+    })?;
+    println!(
+        "    rising   → {} topics found, {} rising in the week to {}",
+        rising.topic_count,
+        rising.topics.len(),
+        rising.as_of
+    );
+    if let Some(p) = rising.written.last() {
+        println!("               {}", p.display());
+    }
 
     let lake_arg = config.lake.path.display();
     // The command as it was invoked, so the hints work without murmur on PATH.
@@ -82,6 +119,7 @@ pub fn run(
     println!();
     println!("Done. Look at it:");
     println!("  cat {}", written.report.display());
+    println!("  {bin} --lake {lake_arg} run rising --window week");
     println!(
         "  {bin} --lake {lake_arg} query \"SELECT team, COUNT(*) AS posts FROM posts GROUP BY team ORDER BY posts DESC\""
     );
