@@ -220,7 +220,6 @@ fn quality(seed: u64) {
     for t in &emerging {
         let key = t["key"].as_str().unwrap();
         let (onset, peak) = (date(&t["onset"]), date(&t["peak"]));
-        let ramp_days = (peak - onset).num_days();
         let first = (0..=3).map(|i| onset + Days::new(i)).find(|d| has(*d, key));
         report.push(format!("{key}: first in top 5 {first:?} (onset {onset})"));
         // Known gap (docs/rising.md): with the runs this test samples, a problem can take up

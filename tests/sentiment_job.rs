@@ -402,3 +402,69 @@ fn bad_as_of_and_missing_lake_name_the_problem() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("nolake"), "{}", stderr(&o));
 }
+
+/// With the rising job's topics on disk, the shift job groups by them (not tags) and still
+/// flags the planted tone shift, under a topic whose terms are the desk-booking ones.
+#[test]
+fn shifts_use_the_topic_model_when_it_has_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(run(
+        d,
+        &[
+            "fixtures", "generate", "--people", "2500", "--weeks", "12", "--seed", "4", "--out",
+            "sample",
+        ],
+    ));
+    ok(run(
+        d,
+        &["--lake", "lake", "ingest", "file", "sample/posts.jsonl"],
+    ));
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("sample/truth.json")).unwrap())
+            .unwrap();
+    let shift = truth["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "tone_shift")
+        .unwrap()
+        .clone();
+    let as_of = date(&shift["tone"]["start"]) + Days::new(6);
+    ok(run(
+        d,
+        &[
+            "--lake",
+            "lake",
+            "run",
+            "rising",
+            "--as-of",
+            &as_of.to_string(),
+            "--format",
+            "json",
+        ],
+    ));
+    let v = run_json(d, &as_of.to_string(), &[]);
+    assert_eq!(v["topics"], format!("topic model as of {as_of}"), "{v}");
+    let planted: BTreeSet<String> = shift["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(shift["terms"].as_array().into_iter().flatten())
+        .map(|x| x.as_str().unwrap().to_lowercase())
+        .collect();
+    let hit = v["shifts"].as_array().unwrap().iter().any(|s| {
+        s["direction"] == "negative"
+            && s["topic_id"].as_str().unwrap().starts_with("t-")
+            && s["terms"].as_array().unwrap().iter().any(|t| {
+                let t = t.as_str().unwrap().trim_start_matches('#');
+                planted
+                    .iter()
+                    .any(|p| p.contains(t) || t.contains(p.as_str()))
+            })
+    });
+    assert!(
+        hit,
+        "no negative shift on a desk-booking topic ({planted:?}): {v}"
+    );
+}

@@ -167,9 +167,20 @@ pub async fn load(
             .collect()
             .await?;
         for b in batches {
-            let ids = b.column(0).as_any().downcast_ref::<StringArray>();
-            let labels = b.column(1).as_any().downcast_ref::<StringArray>();
-            let terms = b.column(2).as_any().downcast_ref::<ListArray>();
+            let utf8 = |i: usize| {
+                arrow::compute::cast(b.column(i), &arrow::datatypes::DataType::Utf8)
+                    .map_err(|e| bad("topic_id, label", format!("expected strings ({e})")))
+            };
+            let (ids_col, labels_col) = (utf8(0)?, utf8(1)?);
+            let ids = ids_col.as_any().downcast_ref::<StringArray>();
+            let labels = labels_col.as_any().downcast_ref::<StringArray>();
+            // Parquet strings may come back as views; cast to plain lists of strings.
+            let list_of_utf8 = arrow::datatypes::DataType::List(Arc::new(
+                arrow::datatypes::Field::new("item", arrow::datatypes::DataType::Utf8, true),
+            ));
+            let terms_col = arrow::compute::cast(b.column(2), &list_of_utf8)
+                .map_err(|e| bad("terms", format!("expected a list of strings ({e})")))?;
+            let terms = terms_col.as_any().downcast_ref::<ListArray>();
             let (Some(ids), Some(labels), Some(terms)) = (ids, labels, terms) else {
                 return Err(bad("terms", "expected a list of strings".into()));
             };

@@ -292,12 +292,19 @@ pub fn rows_frame(batches: &[RecordBatch]) -> Result<DataFrame> {
         message: "unexpected type or null".into(),
     };
     for b in batches {
-        let s = |name: &str| -> Result<&StringArray> {
-            b.column_by_name(name)
-                .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        // Strings may arrive as views (tables read from Parquet); cast to plain strings.
+        let owned = |name: &str| -> Result<arrow::array::ArrayRef> {
+            let c = b.column_by_name(name).ok_or_else(|| bad(name))?;
+            arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).map_err(|_| bad(name))
+        };
+        let (tc, gc, ac) = (owned("topic_id")?, owned("group")?, owned("author_id")?);
+        let s = |c: &'_ arrow::array::ArrayRef, name: &str| -> Result<StringArray> {
+            c.as_any()
+                .downcast_ref::<StringArray>()
+                .cloned()
                 .ok_or_else(|| bad(name))
         };
-        let (t, g, a) = (s("topic_id")?, s("group")?, s("author_id")?);
+        let (t, g, a) = (s(&tc, "topic_id")?, s(&gc, "group")?, s(&ac, "author_id")?);
         let c = b
             .column_by_name("compound")
             .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
@@ -314,9 +321,9 @@ pub fn rows_frame(batches: &[RecordBatch]) -> Result<DataFrame> {
             if t.is_null(i) || g.is_null(i) || c.is_null(i) || r.is_null(i) || at.is_null(i) {
                 continue;
             }
-            topic.push(t.value(i));
-            group.push(g.value(i));
-            author.push(if a.is_null(i) { "" } else { a.value(i) });
+            topic.push(t.value(i).to_string());
+            group.push(g.value(i).to_string());
+            author.push(if a.is_null(i) { "" } else { a.value(i) }.to_string());
             compound.push(c.value(i));
             recent.push(r.value(i));
             week.push(week_of(at.value(i)));
