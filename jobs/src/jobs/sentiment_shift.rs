@@ -519,29 +519,8 @@ pub fn mann_whitney_p(u: f64, n1: f64, n2: f64, tie_term: f64) -> f64 {
     (2.0 * normal_sf(z)).min(1.0)
 }
 
-/// Upper tail of the standard normal distribution.
-pub fn normal_sf(z: f64) -> f64 {
-    0.5 * erfc(z / std::f64::consts::SQRT_2)
-}
-
-/// Complementary error function (Numerical Recipes `erfcc`, Chebyshev fit with fractional
-/// error below 1.2e-7 everywhere).
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t
-        * (-z * z - 1.265_512_23
-            + t * (1.000_023_68
-                + t * (0.374_091_96
-                    + t * (0.096_784_18
-                        + t * (-0.186_288_06
-                            + t * (0.278_868_07
-                                + t * (-1.135_203_98
-                                    + t * (1.488_515_87
-                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-            .exp();
-    if x >= 0.0 { r } else { 2.0 - r }
-}
+/// Upper tail of the standard normal distribution (shared with the rising job).
+pub use crate::topics::stats::normal_sf;
 
 /// Benjamini–Hochberg adjusted p-values (q-values), in the order given.
 pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
