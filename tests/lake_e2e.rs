@@ -236,7 +236,8 @@ fn no_raw_id_reaches_the_lake() {
 #[test]
 fn killed_mid_write_leaves_no_partial_file_and_restart_is_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), 300, 6, 11);
+    // Large enough that most runs are still ingesting when killed, even on a fast machine.
+    generate(dir.path(), 800, 6, 11);
     let lake_dir = dir.path().join("lake");
     // Small files so that writes are frequent and a kill lands mid-write often.
     let spawn = || {
