@@ -12,8 +12,8 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-const PEOPLE: &str = "4000";
-const WEEKS: &str = "20";
+const PEOPLE: u32 = 4000;
+const WEEKS: u32 = 20;
 
 struct Org {
     dir: tempfile::TempDir,
@@ -25,30 +25,9 @@ struct Org {
 fn org(seed: u64) -> Org {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(run(
-        d,
-        &[
-            "fixtures",
-            "generate",
-            "--people",
-            PEOPLE,
-            "--weeks",
-            WEEKS,
-            "--seed",
-            &seed.to_string(),
-            "--out",
-            "sample",
-        ],
-    ));
     // Posts only: the ranking's quality does not depend on feedback, and it keeps the test
     // quick. (Resources and content gaps are checked in the shape test below.)
-    ok(run(
-        d,
-        &["--lake", "lake", "ingest", "file", "sample/posts.jsonl"],
-    ));
-    let truth: Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("sample/truth.json")).unwrap())
-            .unwrap();
+    let truth = sample_org(d, PEOPLE, WEEKS, seed);
     let mut thread_topic = HashMap::new();
     let csv = std::fs::read_to_string(d.join("sample/truth_posts.csv")).unwrap();
     for line in csv.lines().skip(1) {

@@ -62,28 +62,7 @@ fn check_shape(v: &Value, as_of: NaiveDate) {
 fn quality(seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(run(
-        d,
-        &[
-            "fixtures",
-            "generate",
-            "--people",
-            "2500",
-            "--weeks",
-            "12",
-            "--seed",
-            &seed.to_string(),
-            "--out",
-            "sample",
-        ],
-    ));
-    ok(run(
-        d,
-        &["--lake", "lake", "ingest", "file", "sample/posts.jsonl"],
-    ));
-    let truth: Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("sample/truth.json")).unwrap())
-            .unwrap();
+    let truth = sample_org(d, 2500, 12, seed);
     let topics = truth["topics"].as_array().unwrap();
     // Topics are tags until the topic model exists: a truth topic is known by the tags no
     // other topic uses.
@@ -409,20 +388,7 @@ fn bad_as_of_and_missing_lake_name_the_problem() {
 fn shifts_use_the_topic_model_when_it_has_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(run(
-        d,
-        &[
-            "fixtures", "generate", "--people", "2500", "--weeks", "12", "--seed", "4", "--out",
-            "sample",
-        ],
-    ));
-    ok(run(
-        d,
-        &["--lake", "lake", "ingest", "file", "sample/posts.jsonl"],
-    ));
-    let truth: Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("sample/truth.json")).unwrap())
-            .unwrap();
+    let truth = sample_org(d, 2500, 12, 4);
     let shift = truth["topics"]
         .as_array()
         .unwrap()

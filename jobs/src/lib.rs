@@ -2,6 +2,7 @@
 //! and columns (`posts`, `feedback`, `quarantine`, catalog tables) in one DataFusion
 //! session, so `murmur query` gives the same numbers the jobs use.
 
+pub mod columns;
 pub mod error;
 mod fxhash;
 pub mod jobs;

@@ -10,11 +10,11 @@
 //! [`load`] is the one place that knows this; when the topic job can be called directly,
 //! only this function changes.
 
+use crate::columns::Columns;
 use crate::{Error, Result, sql};
-use arrow::array::{Array, ListArray, StringArray};
 use chrono::NaiveDate;
 use datafusion::datasource::MemTable;
-use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -124,17 +124,7 @@ pub async fn load(
         .join("topics")
         .join(format!("as_of={model_as_of}"))
         .join("topics.parquet");
-    let read = |path: &Path, name: &str| {
-        let path = path.display().to_string();
-        let ctx = ctx.clone();
-        let name = name.to_string();
-        async move {
-            ctx.register_parquet(&name, &path, ParquetReadOptions::default())
-                .await?;
-            Ok::<_, Error>(())
-        }
-    };
-    read(&assignments, "topic_assignments_file").await?;
+    crate::session::register_parquet(ctx, "topic_assignments_file", &assignments).await?;
     let batches = ctx
         .sql("SELECT CAST(thread_id AS VARCHAR) AS thread_id, CAST(topic_id AS VARCHAR) AS topic_id FROM topic_assignments_file")
         .await
@@ -154,7 +144,7 @@ pub async fn load(
     ctx.register_table(TABLE, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
     let mut known = BTreeMap::new();
     if topics_file.is_file() {
-        read(&topics_file, "topics_file").await?;
+        crate::session::register_parquet(ctx, "topics_file", &topics_file).await?;
         let bad = |field: &str, message: String| Error::Data {
             path: topics_file.display().to_string(),
             field: field.into(),
@@ -166,37 +156,16 @@ pub async fn load(
             .map_err(|e| bad("topic_id, label, terms", e.to_string()))?
             .collect()
             .await?;
-        for b in batches {
-            let utf8 = |i: usize| {
-                arrow::compute::cast(b.column(i), &arrow::datatypes::DataType::Utf8)
-                    .map_err(|e| bad("topic_id, label", format!("expected strings ({e})")))
-            };
-            let (ids_col, labels_col) = (utf8(0)?, utf8(1)?);
-            let ids = ids_col.as_any().downcast_ref::<StringArray>();
-            let labels = labels_col.as_any().downcast_ref::<StringArray>();
-            // Parquet strings may come back as views; cast to plain lists of strings.
-            let list_of_utf8 = arrow::datatypes::DataType::List(Arc::new(
-                arrow::datatypes::Field::new("item", arrow::datatypes::DataType::Utf8, true),
-            ));
-            let terms_col = arrow::compute::cast(b.column(2), &list_of_utf8)
-                .map_err(|e| bad("terms", format!("expected a list of strings ({e})")))?;
-            let terms = terms_col.as_any().downcast_ref::<ListArray>();
-            let (Some(ids), Some(labels), Some(terms)) = (ids, labels, terms) else {
-                return Err(bad("terms", "expected a list of strings".into()));
-            };
-            for i in 0..b.num_rows() {
-                let list = terms.value(i);
-                let words = list
-                    .as_any()
-                    .downcast_ref::<StringArray>()
-                    .ok_or_else(|| bad("terms", "expected a list of strings".into()))?;
-                known.insert(
-                    ids.value(i).to_string(),
-                    Topic {
-                        label: labels.value(i).to_string(),
-                        terms: words.iter().flatten().map(str::to_string).collect(),
-                    },
-                );
+        let source = topics_file.display().to_string();
+        for b in &batches {
+            let c = Columns::new(b, &source);
+            let (ids, labels, terms) = (
+                c.texts("topic_id")?,
+                c.texts("label")?,
+                c.string_lists("terms")?,
+            );
+            for ((id, label), terms) in ids.into_iter().zip(labels).zip(terms) {
+                known.insert(id, Topic { label, terms });
             }
         }
     } else {

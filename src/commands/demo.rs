@@ -83,7 +83,7 @@ pub fn run(
             Some(&config.catalog.path),
         )
         .await?;
-        let day = super::run_sentiment::newest_post_day(&ctx).await?;
+        let day = super::newest_post_day(&ctx).await?;
         let (as_of_us, as_of_label) = super::run_rising::parse_as_of(&day.to_string())?;
         let req = murmur_jobs::jobs::rising::Request {
             as_of_us,

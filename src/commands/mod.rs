@@ -9,8 +9,9 @@ pub mod run_rising;
 pub mod run_sentiment;
 pub mod sentiment;
 
-use crate::config;
-use std::path::Path;
+use crate::config::{self, Config};
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// `murmur config check`: every problem at once, exit 1 if any.
@@ -44,4 +45,38 @@ pub fn config_check(file: Option<&Path>, overrides: &config::Overrides) -> ExitC
 pub fn interactive() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal()
+}
+
+/// Where derived tables live: `--derived`, else `derived/` beside the lake folder.
+pub fn derived_dir(config: &Config, flag: Option<&Path>) -> PathBuf {
+    match flag {
+        Some(d) => d.to_path_buf(),
+        None => config
+            .lake
+            .path
+            .parent()
+            .map_or_else(|| PathBuf::from("derived"), |p| p.join("derived")),
+    }
+}
+
+/// The day (UTC) of the newest post in the lake: the jobs' default `--as-of`.
+pub async fn newest_post_day(
+    ctx: &murmur_jobs::session::SessionContext,
+) -> anyhow::Result<NaiveDate> {
+    let q = murmur_jobs::sql::get("newest_post").expect("newest_post.sql is embedded");
+    let batches = murmur_jobs::session::query(ctx, q.text).await?;
+    let newest = match batches.first() {
+        Some(b) => murmur_jobs::columns::Columns::new(b, "sql/newest_post.sql")
+            .ints("newest_us")?
+            .first()
+            .copied()
+            .flatten(),
+        None => None,
+    };
+    let Some(us) = newest else {
+        anyhow::bail!("the lake has no posts; ingest some first");
+    };
+    Ok(chrono::DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| anyhow::anyhow!("posts.created_at: newest value {us} is out of range"))?
+        .date_naive())
 }

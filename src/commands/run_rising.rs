@@ -78,7 +78,7 @@ pub fn run(config: &Config, args: &RisingArgs) -> anyhow::Result<ExitCode> {
             lake.display()
         );
     }
-    let derived = super::run_sentiment::derived_dir(config, args.derived.as_deref());
+    let derived = super::derived_dir(config, args.derived.as_deref());
     let window = match args.window {
         WindowArg::Hour => Window::Hour,
         WindowArg::Day => Window::Day,
@@ -96,7 +96,7 @@ pub fn run(config: &Config, args: &RisingArgs) -> anyhow::Result<ExitCode> {
         let (as_of_us, as_of_label) = match given {
             Some(g) => g,
             None => {
-                let day = super::run_sentiment::newest_post_day(&ctx).await?;
+                let day = super::newest_post_day(&ctx).await?;
                 parse_as_of(&day.to_string())?
             }
         };

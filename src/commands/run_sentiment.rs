@@ -8,7 +8,7 @@ use murmur_jobs::jobs::{sentiment_scores, sentiment_shift};
 use murmur_jobs::sentiment::Analyzer;
 use murmur_jobs::topic_source::Origin;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Output of `murmur run sentiment`.
@@ -35,18 +35,6 @@ pub struct SentimentArgs {
     pub derived: Option<PathBuf>,
 }
 
-/// Where derived tables live: `--derived`, else `derived/` beside the lake folder.
-pub fn derived_dir(config: &Config, flag: Option<&Path>) -> PathBuf {
-    match flag {
-        Some(d) => d.to_path_buf(),
-        None => config
-            .lake
-            .path
-            .parent()
-            .map_or_else(|| PathBuf::from("derived"), |p| p.join("derived")),
-    }
-}
-
 fn parse_as_of(text: &str) -> anyhow::Result<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|e| anyhow::anyhow!("--as-of: expected a date YYYY-MM-DD, got {text:?} ({e})"))
@@ -62,14 +50,14 @@ pub fn run(config: &Config, args: &SentimentArgs) -> anyhow::Result<ExitCode> {
             lake.display()
         );
     }
-    let derived = derived_dir(config, args.derived.as_deref());
+    let derived = super::derived_dir(config, args.derived.as_deref());
     let refreshed = sentiment_scores::refresh(lake, &derived, &Analyzer::new())?;
     let rt = tokio::runtime::Runtime::new()?;
     let outcome = rt.block_on(async {
         let ctx = murmur_jobs::session::open(lake, &super::query::lake_tables(), None).await?;
         let as_of = match as_of {
             Some(d) => d,
-            None => newest_post_day(&ctx).await?,
+            None => super::newest_post_day(&ctx).await?,
         };
         let outcome = sentiment_shift::run(
             &ctx,
@@ -100,27 +88,6 @@ pub fn run(config: &Config, args: &SentimentArgs) -> anyhow::Result<ExitCode> {
         ShiftFormat::Table => print_table(&mut out, &outcome, &refreshed)?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-pub async fn newest_post_day(
-    ctx: &murmur_jobs::session::SessionContext,
-) -> anyhow::Result<NaiveDate> {
-    let q = murmur_jobs::sql::get("newest_post").expect("newest_post.sql is embedded");
-    let batches = murmur_jobs::session::query(ctx, q.text).await?;
-    let newest = batches
-        .first()
-        .and_then(|b| {
-            b.column(0)
-                .as_any()
-                .downcast_ref::<arrow::array::Int64Array>()
-        })
-        .and_then(|a| (!a.is_empty() && !arrow::array::Array::is_null(a, 0)).then(|| a.value(0)));
-    let Some(us) = newest else {
-        anyhow::bail!("the lake has no posts; ingest some first");
-    };
-    Ok(chrono::DateTime::from_timestamp_micros(us)
-        .ok_or_else(|| anyhow::anyhow!("posts.created_at: newest value {us} is out of range"))?
-        .date_naive())
 }
 
 fn print_table(

@@ -50,6 +50,24 @@ pub fn ok(o: Output) -> String {
     stdout(&o)
 }
 
+/// Generates the sample organisation into `dir/sample` (people × weeks, seeded), ingests
+/// its posts only into `dir/lake`, and returns its planted truth (`sample/truth.json`).
+pub fn sample_org(dir: &Path, people: u32, weeks: u32, seed: u64) -> serde_json::Value {
+    let (people, weeks, seed) = (people.to_string(), weeks.to_string(), seed.to_string());
+    ok(run(
+        dir,
+        &[
+            "fixtures", "generate", "--people", &people, "--weeks", &weeks, "--seed", &seed,
+            "--out", "sample",
+        ],
+    ));
+    ok(run(
+        dir,
+        &["--lake", "lake", "ingest", "file", "sample/posts.jsonl"],
+    ));
+    serde_json::from_str(&std::fs::read_to_string(dir.join("sample/truth.json")).unwrap()).unwrap()
+}
+
 /// The Python with pyarrow (installed by `make test-deps`).
 pub fn python() -> String {
     std::env::var("MURMUR_PYTHON").unwrap_or_else(|_| "python3".into())

@@ -6,6 +6,7 @@
 //! `derived/rising_topics/as_of=DATE/rising_<window>.{parquet,json}`; re-running the same
 //! `as_of` replaces them. The topic registry `derived/topic_registry.json` keeps ids stable.
 
+use crate::columns::Columns;
 use crate::text::Tokenizer;
 use crate::topics::issue_type::Classifier;
 use crate::topics::registry::Registry;
@@ -14,10 +15,10 @@ use crate::topics::vectors::ThreadText;
 use crate::topics::{self, TopicSettings};
 use crate::{Error, Result, sql};
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, ListArray, RecordBatch,
-    StringArray, StringBuilder, TimestampMicrosecondArray, UInt64Array,
+    ArrayRef, BooleanArray, Float64Array, Int64Array, ListArray, RecordBatch, StringArray,
+    StringBuilder, TimestampMicrosecondArray, UInt64Array,
 };
-use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use serde::{Deserialize, Serialize};
@@ -281,10 +282,10 @@ const HOUR_US: i64 = 3_600_000_000;
 const DAY_US: i64 = 24 * HOUR_US;
 
 /// Columns of `sql/rising_posts.sql` the job keeps.
+#[derive(Default)]
 struct Posts {
     post_id: Vec<String>,
     thread_id: Vec<String>,
-    kind: Vec<String>,
     team: Vec<Option<String>>,
     created_us: Vec<i64>,
     title: Vec<Option<String>>,
@@ -292,114 +293,158 @@ struct Posts {
     tags: Vec<Vec<String>>,
 }
 
-fn strings(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
-    let col = batch.column_by_name(name).ok_or_else(|| Error::Invalid {
-        what: format!("query result column {name}"),
-        reason: "missing".into(),
-    })?;
-    let col = arrow::compute::cast(col, &DataType::Utf8).map_err(|e| Error::Query(e.into()))?;
-    let a = col.as_string::<i32>();
-    Ok((0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
-        .collect())
-}
-
-fn ints(batch: &RecordBatch, name: &str) -> Result<Vec<Option<i64>>> {
-    let col = batch.column_by_name(name).ok_or_else(|| Error::Invalid {
-        what: format!("query result column {name}"),
-        reason: "missing".into(),
-    })?;
-    let col = arrow::compute::cast(col, &DataType::Int64).map_err(|e| Error::Query(e.into()))?;
-    let a = col.as_primitive::<arrow::datatypes::Int64Type>();
-    Ok((0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i)))
-        .collect())
-}
-
-fn floats(batch: &RecordBatch, name: &str) -> Result<Vec<Option<f64>>> {
-    let col = batch.column_by_name(name).ok_or_else(|| Error::Invalid {
-        what: format!("query result column {name}"),
-        reason: "missing".into(),
-    })?;
-    let col = arrow::compute::cast(col, &DataType::Float64).map_err(|e| Error::Query(e.into()))?;
-    let a = col.as_primitive::<arrow::datatypes::Float64Type>();
-    Ok((0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i)))
-        .collect())
-}
-
-fn micros(batch: &RecordBatch, name: &str) -> Result<Vec<i64>> {
-    let col = batch.column_by_name(name).ok_or_else(|| Error::Invalid {
-        what: format!("query result column {name}"),
-        reason: "missing".into(),
-    })?;
-    let col = arrow::compute::cast(col, &DataType::Timestamp(TimeUnit::Microsecond, None))
-        .map_err(|e| Error::Query(e.into()))?;
-    let a = col.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
-    Ok((0..a.len()).map(|i| a.value(i)).collect())
-}
-
-fn string_lists(batch: &RecordBatch, name: &str) -> Result<Vec<Vec<String>>> {
-    let col = batch.column_by_name(name).ok_or_else(|| Error::Invalid {
-        what: format!("query result column {name}"),
-        reason: "missing".into(),
-    })?;
-    let target = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
-    let col = arrow::compute::cast(col, &target).map_err(|e| Error::Query(e.into()))?;
-    let list = col.as_list::<i32>();
-    Ok((0..list.len())
-        .map(|i| {
-            if list.is_null(i) {
-                return Vec::new();
-            }
-            let v = list.value(i);
-            let s = v.as_string::<i32>();
-            (0..s.len())
-                .filter(|&j| s.is_valid(j))
-                .map(|j| s.value(j).to_string())
-                .collect()
-        })
-        .collect())
-}
-
-fn load_posts(batches: &[RecordBatch]) -> Result<Posts> {
-    let mut p = Posts {
-        post_id: Vec::new(),
-        thread_id: Vec::new(),
-        kind: Vec::new(),
-        team: Vec::new(),
-        created_us: Vec::new(),
-        title: Vec::new(),
-        body: Vec::new(),
-        tags: Vec::new(),
-    };
-    for b in batches {
-        p.post_id.extend(
-            strings(b, "post_id")?
-                .into_iter()
-                .map(Option::unwrap_or_default),
-        );
-        p.thread_id.extend(
-            strings(b, "thread_id")?
-                .into_iter()
-                .map(Option::unwrap_or_default),
-        );
-        p.kind.extend(
-            strings(b, "kind")?
-                .into_iter()
-                .map(Option::unwrap_or_default),
-        );
-        p.team.extend(strings(b, "team")?);
-        p.created_us.extend(micros(b, "created_at")?);
-        p.title.extend(strings(b, "title")?);
-        p.body.extend(
-            strings(b, "body")?
-                .into_iter()
-                .map(Option::unwrap_or_default),
-        );
-        p.tags.extend(string_lists(b, "tags")?);
+impl Posts {
+    fn load(batches: &[RecordBatch]) -> Result<Self> {
+        let mut p = Posts::default();
+        for b in batches {
+            let c = Columns::new(b, "sql/rising_posts.sql");
+            p.post_id.extend(c.texts("post_id")?);
+            p.thread_id.extend(c.texts("thread_id")?);
+            p.team.extend(c.strings("team")?);
+            p.created_us.extend(c.micros("created_at")?);
+            p.title.extend(c.strings("title")?);
+            p.body.extend(c.texts("body")?);
+            p.tags.extend(c.string_lists("tags")?);
+        }
+        Ok(p)
     }
-    Ok(p)
+
+    /// Title and body, as the topic model and the issue-type counts read them.
+    fn text(&self, i: usize) -> String {
+        format!(
+            "{}\n{}",
+            self.title[i].as_deref().unwrap_or(""),
+            self.body[i]
+        )
+    }
+}
+
+/// The per-topic detail queries, each decoded once into values by topic id.
+#[derive(Default)]
+struct Details {
+    /// Spread and unanswered share in the window.
+    stats: HashMap<String, (Spread, f64)>,
+    /// Teams (with their site) at or above the privacy floor in the window.
+    teams: HashMap<String, Vec<(String, Option<String>)>>,
+    /// Teams at or above the floor over the history: examples may come from these.
+    example_teams: HashMap<String, Vec<String>>,
+    /// Accepted answerers, most accepted first.
+    experts: HashMap<String, Vec<Expert>>,
+    /// Linked resources, most linked first.
+    resources: HashMap<String, Vec<Resource>>,
+}
+
+impl Details {
+    async fn query(
+        ctx: &SessionContext,
+        window: [(&'static str, i64); 2],
+        history: [(&'static str, i64); 2],
+        min_group_size: u32,
+        rs: &RisingSettings,
+    ) -> Result<Self> {
+        let floor = ("min_group_size", i64::from(min_group_size));
+        let run = |name: &'static str, params: Vec<(&'static str, i64)>| async move {
+            let batches = crate::session::query(ctx, &render(name, &params)).await?;
+            Ok::<_, Error>((name, batches))
+        };
+        let mut d = Details::default();
+        // The whole topic is counted, whatever its size: spread figures are counts only.
+        let (src, batches) = run(
+            "rising_window_stats",
+            vec![window[0], window[1], ("min_group_size", 1)],
+        )
+        .await?;
+        for b in &batches {
+            let c = Columns::new(b, src);
+            let ids = c.texts("topic_id")?;
+            let (teams, sites, roles) =
+                (c.counts("teams")?, c.counts("sites")?, c.counts("roles")?);
+            let (questions, unanswered) = (c.counts("questions")?, c.counts("unanswered")?);
+            for (i, id) in ids.into_iter().enumerate() {
+                let share = if questions[i] > 0 {
+                    unanswered[i] as f64 / questions[i] as f64
+                } else {
+                    0.0
+                };
+                let spread = Spread {
+                    teams: teams[i],
+                    sites: sites[i],
+                    roles: roles[i],
+                };
+                d.stats.insert(id, (spread, share));
+            }
+        }
+        for (range, examples) in [(window, false), (history, true)] {
+            let (src, batches) = run("rising_team_floor", vec![range[0], range[1], floor]).await?;
+            for b in &batches {
+                let c = Columns::new(b, src);
+                let (ids, teams, sites) =
+                    (c.texts("topic_id")?, c.texts("team")?, c.strings("site")?);
+                for ((id, team), site) in ids.into_iter().zip(teams).zip(sites) {
+                    if examples {
+                        d.example_teams.entry(id).or_default().push(team);
+                    } else {
+                        d.teams.entry(id).or_default().push((team, site));
+                    }
+                }
+            }
+        }
+        let (src, batches) = run("rising_experts", history.to_vec()).await?;
+        for b in &batches {
+            let c = Columns::new(b, src);
+            let ids = c.texts("topic_id")?;
+            let (authors, teams, roles) = (
+                c.texts("author_id")?,
+                c.strings("team")?,
+                c.strings("role")?,
+            );
+            let accepted = c.counts("accepted_answers")?;
+            for (i, id) in ids.into_iter().enumerate() {
+                d.experts.entry(id).or_default().push(Expert {
+                    author_id: authors[i].clone(),
+                    team: teams[i].clone(),
+                    role: roles[i].clone(),
+                    accepted_answers: accepted[i],
+                });
+            }
+        }
+        ensure_resources_table(ctx).await?;
+        let (src, batches) = run("rising_resources", history.to_vec()).await?;
+        for b in &batches {
+            let c = Columns::new(b, src);
+            let ids = c.texts("topic_id")?;
+            let (resource_ids, titles, links) = (
+                c.texts("resource_id")?,
+                c.strings("title")?,
+                c.counts("links")?,
+            );
+            let (helpful, not_helpful, ratings) = (
+                c.counts("helpful")?,
+                c.counts("not_helpful")?,
+                c.counts("ratings")?,
+            );
+            let (helpful_share, mean_rating) =
+                (c.floats("helpful_share")?, c.floats("mean_rating")?);
+            for (i, id) in ids.into_iter().enumerate() {
+                let judgements = helpful[i] + not_helpful[i];
+                let effective = (judgements >= rs.effective_min_judgements
+                    && helpful_share[i].unwrap_or(0.0) >= rs.effective_helpful_share)
+                    || (ratings[i] >= rs.effective_min_judgements
+                        && mean_rating[i].unwrap_or(0.0) >= rs.effective_mean_rating);
+                d.resources.entry(id).or_default().push(Resource {
+                    resource_id: resource_ids[i].clone(),
+                    title: titles[i].clone(),
+                    links: links[i],
+                    helpful_share: helpful_share[i],
+                    judgements,
+                    mean_rating: mean_rating[i],
+                    ratings: ratings[i],
+                    effective,
+                });
+            }
+        }
+        Ok(d)
+    }
 }
 
 /// Runs the job: topics, assignment, ranking; writes the derived tables.
@@ -431,7 +476,7 @@ pub async fn run(
     let range = [("from_us", history_from), ("to_us", req.as_of_us)];
 
     let started = std::time::Instant::now();
-    let posts = load_posts(&crate::session::query(ctx, &render("rising_posts", &range)).await?)?;
+    let posts = Posts::load(&crate::session::query(ctx, &render("rising_posts", &range)).await?)?;
     tracing::info!(
         posts = posts.post_id.len(),
         secs = started.elapsed().as_secs_f64(),
@@ -448,11 +493,7 @@ pub async fn run(
         let text = || ThreadText {
             thread_id: tid.to_string(),
             opened_us: posts.created_us[i],
-            text: format!(
-                "{}\n{}",
-                posts.title[i].as_deref().unwrap_or(""),
-                posts.body[i]
-            ),
+            text: posts.text(i),
             tags: posts.tags[i].clone(),
         };
         match thread_index.get(tid) {
@@ -506,23 +547,18 @@ pub async fn run(
     let mut counts = vec![vec![0u64; n_hours]; fitted.topics.len()];
     let mut total = vec![0u64; n_hours];
     for b in &hours {
-        let ids = strings(b, "topic_id")?;
-        let at = micros(b, "hour")?;
-        let n = ints(b, "posts")?;
+        let c = Columns::new(b, "sql/rising_topic_hours.sql");
+        let (ids, at, n) = (c.texts("topic_id")?, c.micros("hour")?, c.counts("posts")?);
         for ((id, at), n) in ids.iter().zip(at).zip(n) {
             let h = (at - history_from).div_euclid(HOUR_US);
             if !(0..n_hours as i64).contains(&h) {
                 continue;
             }
-            let n = n.unwrap_or(0).max(0) as u64;
-            match id.as_deref() {
-                Some("*") => total[h as usize] += n,
-                Some(id) => {
-                    if let Some(&t) = topic_pos.get(id) {
-                        counts[t][h as usize] += n;
-                    }
-                }
-                None => {}
+            let n = n.max(0) as u64;
+            if id == "*" {
+                total[h as usize] += n;
+            } else if let Some(&t) = topic_pos.get(id.as_str()) {
+                counts[t][h as usize] += n;
             }
         }
     }
@@ -589,50 +625,30 @@ pub async fn run(
     let rising: Vec<usize> = (0..fitted.topics.len())
         .filter(|&t| readings[t].0.posts >= rs.min_posts && readings[t].0.z >= rs.min_z)
         .collect();
-    let window = [
-        ("from_us", window_from),
-        ("to_us", req.as_of_us),
-        ("min_group_size", 1),
-    ];
-    let floor = [
-        ("from_us", window_from),
-        ("to_us", req.as_of_us),
-        ("min_group_size", i64::from(req.min_group_size)),
-    ];
-    let floor_history = [
-        ("from_us", history_from),
-        ("to_us", req.as_of_us),
-        ("min_group_size", i64::from(req.min_group_size)),
-    ];
-    let stats =
-        by_topic(crate::session::query(ctx, &render("rising_window_stats", &window)).await?);
-    let teams = by_topic(crate::session::query(ctx, &render("rising_team_floor", &floor)).await?);
-    let history_teams =
-        by_topic(crate::session::query(ctx, &render("rising_team_floor", &floor_history)).await?);
-    let experts = by_topic(crate::session::query(ctx, &render("rising_experts", &range)).await?);
-    ensure_resources_table(ctx).await?;
-    let resources =
-        by_topic(crate::session::query(ctx, &render("rising_resources", &range)).await?);
-
-    // Issue-type counts: all posts of the history, and each rising topic's.
-    let text_of = |i: usize| -> String {
-        format!(
-            "{}\n{}",
-            posts.title[i].as_deref().unwrap_or(""),
-            posts.body[i]
+    // Details and issue-type counts only when something is rising.
+    let (details, all_counts, post_topic) = if rising.is_empty() {
+        (Details::default(), Default::default(), Vec::new())
+    } else {
+        let details = Details::query(
+            ctx,
+            [("from_us", window_from), ("to_us", req.as_of_us)],
+            range,
+            req.min_group_size,
+            rs,
         )
+        .await?;
+        let all = classifier.count(&tokenizer, (0..posts.post_id.len()).map(|i| posts.text(i)));
+        let post_topic: Vec<Option<usize>> = posts
+            .thread_id
+            .iter()
+            .map(|t| {
+                thread_index
+                    .get(t.as_str())
+                    .and_then(|&i| fitted.assignment[i])
+            })
+            .collect();
+        (details, all, post_topic)
     };
-    let post_topic: Vec<Option<usize>> = posts
-        .thread_id
-        .iter()
-        .map(|t| {
-            thread_index
-                .get(t.as_str())
-                .and_then(|&i| fitted.assignment[i])
-        })
-        .collect();
-    let all_texts: Vec<String> = (0..posts.post_id.len()).map(text_of).collect();
-    let all_counts = classifier.count(&tokenizer, all_texts.iter().map(String::as_str));
 
     let mut out = Vec::new();
     for &t in &rising {
@@ -643,80 +659,35 @@ pub async fn run(
             .filter(|&i| post_topic[i] == Some(t) && posts.created_us[i] >= recent_from)
             .collect();
         let verdict = classifier.classify(
-            &classifier.count(&tokenizer, idx.iter().map(|&i| all_texts[i].as_str())),
+            &classifier.count(&tokenizer, idx.iter().map(|&i| posts.text(i))),
             &all_counts,
         );
-        let st = stats.get(&topic.id).and_then(|b| first_row(b));
-        let (spread, unanswered_share) = match st {
-            Some((b, row)) => {
-                let g = |c: &str| ints(b, c).ok().and_then(|v| v[row]).unwrap_or(0);
-                let q = g("questions");
-                (
-                    Spread {
-                        teams: g("teams"),
-                        sites: g("sites"),
-                        roles: g("roles"),
-                    },
-                    if q > 0 {
-                        g("unanswered") as f64 / q as f64
-                    } else {
-                        0.0
-                    },
-                )
-            }
-            None => (Spread::default(), 0.0),
-        };
-        let (team_list, site_list) = rows(teams.get(&topic.id), |b, i| {
-            Ok((
-                strings(b, "team")?[i].clone().unwrap_or_default(),
-                strings(b, "site")?[i].clone(),
-            ))
-        })?
-        .into_iter()
-        .fold((Vec::new(), Vec::new()), |mut acc, (team, site)| {
-            acc.0.push(team);
+        let (spread, unanswered_share) = details.stats.get(&topic.id).cloned().unwrap_or_default();
+        let mut team_list = Vec::new();
+        let mut site_list: Vec<String> = Vec::new();
+        for (team, site) in details.teams.get(&topic.id).into_iter().flatten() {
+            team_list.push(team.clone());
             if let Some(s) = site
-                && !acc.1.contains(&s)
+                && !site_list.contains(s)
             {
-                acc.1.push(s);
+                site_list.push(s.clone());
             }
-            acc
-        });
-        let allowed_teams: Vec<String> = rows(history_teams.get(&topic.id), |b, i| {
-            Ok(strings(b, "team")?[i].clone().unwrap_or_default())
-        })?;
-        let experts_out: Vec<Expert> = rows(experts.get(&topic.id), |b, i| {
-            Ok(Expert {
-                author_id: strings(b, "author_id")?[i].clone().unwrap_or_default(),
-                team: strings(b, "team")?[i].clone(),
-                role: strings(b, "role")?[i].clone(),
-                accepted_answers: ints(b, "accepted_answers")?[i].unwrap_or(0),
-            })
-        })?
-        .into_iter()
-        .take(rs.experts)
-        .collect();
-        let resources_out: Vec<Resource> = rows(resources.get(&topic.id), |b, i| {
-            let helpful = ints(b, "helpful")?[i].unwrap_or(0);
-            let not_helpful = ints(b, "not_helpful")?[i].unwrap_or(0);
-            let ratings = ints(b, "ratings")?[i].unwrap_or(0);
-            let helpful_share = floats(b, "helpful_share")?[i];
-            let mean_rating = floats(b, "mean_rating")?[i];
-            let effective = (helpful + not_helpful >= rs.effective_min_judgements
-                && helpful_share.unwrap_or(0.0) >= rs.effective_helpful_share)
-                || (ratings >= rs.effective_min_judgements
-                    && mean_rating.unwrap_or(0.0) >= rs.effective_mean_rating);
-            Ok(Resource {
-                resource_id: strings(b, "resource_id")?[i].clone().unwrap_or_default(),
-                title: strings(b, "title")?[i].clone(),
-                links: ints(b, "links")?[i].unwrap_or(0),
-                helpful_share,
-                judgements: helpful + not_helpful,
-                mean_rating,
-                ratings,
-                effective,
-            })
-        })?;
+        }
+        let no_teams = Vec::new();
+        let allowed_teams = details.example_teams.get(&topic.id).unwrap_or(&no_teams);
+        let experts_out: Vec<Expert> = details
+            .experts
+            .get(&topic.id)
+            .into_iter()
+            .flatten()
+            .take(rs.experts)
+            .cloned()
+            .collect();
+        let resources_out: Vec<Resource> = details
+            .resources
+            .get(&topic.id)
+            .cloned()
+            .unwrap_or_default();
         let content_gap = !resources_out.iter().any(|r| r.effective);
         let mut examples: Vec<(i64, String)> = idx
             .iter()
@@ -809,32 +780,6 @@ fn render(name: &str, params: &[(&str, i64)]) -> String {
     sql::get(name)
         .expect("the rising queries are embedded")
         .render(params)
-}
-
-/// Splits query results by their `topic_id` column: topic → (batch, rows).
-fn by_topic(batches: Vec<RecordBatch>) -> HashMap<String, Vec<(RecordBatch, usize)>> {
-    let mut out: HashMap<String, Vec<(RecordBatch, usize)>> = HashMap::new();
-    for b in batches {
-        let ids = strings(&b, "topic_id").unwrap_or_default();
-        for (i, id) in ids.into_iter().enumerate() {
-            if let Some(id) = id {
-                out.entry(id).or_default().push((b.clone(), i));
-            }
-        }
-    }
-    out
-}
-
-fn first_row(rows: &[(RecordBatch, usize)]) -> Option<(&RecordBatch, usize)> {
-    rows.first().map(|(b, i)| (b, *i))
-}
-
-fn rows<T>(
-    rows: Option<&Vec<(RecordBatch, usize)>>,
-    f: impl Fn(&RecordBatch, usize) -> Result<T>,
-) -> Result<Vec<T>> {
-    rows.map(|r| r.iter().map(|(b, i)| f(b, *i)).collect())
-        .unwrap_or_else(|| Ok(Vec::new()))
 }
 
 /// `resources` from the catalog, or an empty table when there is none.

@@ -17,6 +17,7 @@
 //! `tests.parquet` (every tested group) and `weekly.parquet` (per topic, group and ISO week:
 //! posts, distinct authors, mean compound, share negative). Re-running replaces the folder.
 
+use crate::columns::Columns;
 use crate::topic_source::{self, Topics};
 use crate::{Error, Result, session, sql};
 use arrow::array::{
@@ -286,47 +287,30 @@ pub fn rows_frame(batches: &[RecordBatch]) -> Result<DataFrame> {
     let mut compound = Vec::with_capacity(n);
     let mut recent = Vec::with_capacity(n);
     let mut week = Vec::with_capacity(n);
-    let bad = |field: &str| Error::Data {
-        path: "sql/sentiment_window.sql".into(),
-        field: field.into(),
-        message: "unexpected type or null".into(),
-    };
     for b in batches {
-        // Strings may arrive as views (tables read from Parquet); cast to plain strings.
-        let owned = |name: &str| -> Result<arrow::array::ArrayRef> {
-            let c = b.column_by_name(name).ok_or_else(|| bad(name))?;
-            arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8).map_err(|_| bad(name))
-        };
-        let (tc, gc, ac) = (owned("topic_id")?, owned("group")?, owned("author_id")?);
-        let s = |c: &'_ arrow::array::ArrayRef, name: &str| -> Result<StringArray> {
-            c.as_any()
-                .downcast_ref::<StringArray>()
-                .cloned()
-                .ok_or_else(|| bad(name))
-        };
-        let (t, g, a) = (s(&tc, "topic_id")?, s(&gc, "group")?, s(&ac, "author_id")?);
-        let c = b
-            .column_by_name("compound")
-            .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
-            .ok_or_else(|| bad("compound"))?;
-        let r = b
-            .column_by_name("recent")
-            .and_then(|c| c.as_any().downcast_ref::<BooleanArray>())
-            .ok_or_else(|| bad("recent"))?;
-        let at = b
-            .column_by_name("created_us")
-            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
-            .ok_or_else(|| bad("created_us"))?;
+        let c = Columns::new(b, "sql/sentiment_window.sql");
+        let (t, g, a) = (
+            c.strings("topic_id")?,
+            c.strings("group")?,
+            c.texts("author_id")?,
+        );
+        let (score, r, at) = (
+            c.floats("compound")?,
+            c.bools("recent")?,
+            c.ints("created_us")?,
+        );
         for i in 0..b.num_rows() {
-            if t.is_null(i) || g.is_null(i) || c.is_null(i) || r.is_null(i) || at.is_null(i) {
+            let (Some(t), Some(g), Some(score), Some(r), Some(at)) =
+                (&t[i], &g[i], score[i], r[i], at[i])
+            else {
                 continue;
-            }
-            topic.push(t.value(i).to_string());
-            group.push(g.value(i).to_string());
-            author.push(if a.is_null(i) { "" } else { a.value(i) }.to_string());
-            compound.push(c.value(i));
-            recent.push(r.value(i));
-            week.push(week_of(at.value(i)));
+            };
+            topic.push(t.clone());
+            group.push(g.clone());
+            author.push(a[i].clone());
+            compound.push(score);
+            recent.push(r);
+            week.push(week_of(at));
         }
     }
     DataFrame::new_infer_height(vec![

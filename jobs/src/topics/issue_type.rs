@@ -119,16 +119,16 @@ impl Classifier {
     }
 
     /// Counts of this classifier's terms in some texts (phrases of up to three words).
-    pub fn count<'a>(
+    pub fn count(
         &self,
         tokenizer: &Tokenizer,
-        texts: impl Iterator<Item = &'a str>,
+        texts: impl Iterator<Item = impl AsRef<str>>,
     ) -> TermCounts {
         let mut counts: HashMap<String, u32, FxBuild> = HashMap::default();
         let mut n = 0;
         for text in texts {
             n += 1;
-            for p in tokenizer.phrases(text, 3) {
+            for p in tokenizer.phrases(text.as_ref(), 3) {
                 if self.terms.contains_key(&p) {
                     *counts.entry(p).or_default() += 1;
                 }

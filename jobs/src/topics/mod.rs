@@ -284,12 +284,7 @@ pub fn fit(
         if e.first_seen < young_from {
             continue;
         }
-        let mut c: Sparse = e
-            .centroid
-            .iter()
-            .filter_map(|(t, w)| vocab.index.get(t).map(|&j| (j, *w)))
-            .collect();
-        c.sort_unstable_by_key(|&(j, _)| j);
+        let mut c = vocab.project(&e.centroid);
         vectors::normalise(&mut c);
         if !c.is_empty()
             && clusters
@@ -483,12 +478,7 @@ fn kmeans_clusters(
         .visible(as_of)
         .filter(|(_, e)| e.last_seen >= history_from)
         .filter_map(|(_, e)| {
-            let v = project(
-                &mut e
-                    .centroid
-                    .iter()
-                    .filter_map(|(t, w)| vocab.index.get(t).map(|&j| (j, *w))),
-            );
+            let v = project(&mut vocab.project(&e.centroid).into_iter());
             (!v.is_empty()).then_some(v)
         })
         .collect();
@@ -818,16 +808,7 @@ fn name(
     for (ci, c) in clusters.iter().enumerate() {
         for &ri in &visible {
             let e = &registry.topics[ri];
-            let reg: Sparse = {
-                let mut v: Sparse = e
-                    .centroid
-                    .iter()
-                    .filter_map(|(t, w)| vocab.index.get(t).map(|&j| (j, *w)))
-                    .collect();
-                v.sort_unstable_by_key(|&(j, _)| j);
-                v
-            };
-            let sim = dot(&c.centroid, &reg);
+            let sim = dot(&c.centroid, &vocab.project(&e.centroid));
             if sim >= s.match_similarity {
                 pairs.push((sim, ci, ri));
             }

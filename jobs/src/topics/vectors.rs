@@ -118,6 +118,17 @@ impl Vocab {
         v
     }
 
+    /// A stored centroid (term, weight) in this vocabulary's indices, sorted; terms the
+    /// vocabulary no longer holds are dropped. Not normalised.
+    pub fn project(&self, terms: &[(String, f32)]) -> Sparse {
+        let mut v: Sparse = terms
+            .iter()
+            .filter_map(|(t, w)| self.index.get(t.as_str()).map(|&j| (j, *w)))
+            .collect();
+        v.sort_unstable_by_key(|&(j, _)| j);
+        v
+    }
+
     /// Vectors of many documents, in parallel.
     pub fn vectors(&self, docs: &[Vec<String>]) -> Vec<Sparse> {
         docs.par_iter().map(|d| self.vector(d)).collect()
