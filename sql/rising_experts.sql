@@ -13,28 +13,23 @@ WITH answers AS (
     AND p.created_at >= to_timestamp_micros({{from_us}})
     AND p.created_at < to_timestamp_micros({{to_us}})
 ),
-experts AS (
-  SELECT
-    topic_id,
-    author_id,
-    COUNT(*) FILTER (WHERE accepted) AS accepted_answers,
-    COUNT(*) AS answers
-  FROM answers
-  GROUP BY topic_id, author_id
-  HAVING COUNT(*) FILTER (WHERE accepted) >= 1
-),
-latest AS (
+-- One pass: per topic and author, the counts over all their answers and the team and role
+-- of the latest one (a second scan of the posts for a join cost more than the sort).
+ranked AS (
   SELECT
     topic_id,
     author_id,
     team,
     role,
+    SUM(CASE WHEN accepted THEN 1 ELSE 0 END) OVER (PARTITION BY topic_id, author_id)
+      AS accepted_answers,
+    COUNT(*) OVER (PARTITION BY topic_id, author_id) AS answers,
     ROW_NUMBER() OVER (
       PARTITION BY topic_id, author_id ORDER BY created_at DESC, post_id DESC
     ) AS rn
   FROM answers
 )
-SELECT e.topic_id, e.author_id, l.team, l.role, e.accepted_answers, e.answers
-FROM experts e
-JOIN latest l ON l.topic_id = e.topic_id AND l.author_id = e.author_id AND l.rn = 1
-ORDER BY e.topic_id, e.accepted_answers DESC, e.answers DESC, e.author_id
+SELECT topic_id, author_id, team, role, accepted_answers, answers
+FROM ranked
+WHERE rn = 1 AND accepted_answers >= 1
+ORDER BY topic_id, accepted_answers DESC, answers DESC, author_id

@@ -11,12 +11,14 @@ WITH w AS (
     AND p.created_at >= to_timestamp_micros({{from_us}})
     AND p.created_at < to_timestamp_micros({{to_us}})
 )
-SELECT t.topic_id, w.hour, COUNT(*) AS posts
+-- One pass over the posts: the grouping sets give per-topic and overall counts together
+-- (a UNION ALL of two aggregates read the posts twice).
+SELECT
+  CASE WHEN GROUPING(t.topic_id) = 1 THEN '*' ELSE t.topic_id END AS topic_id,
+  w.hour,
+  COUNT(*) AS posts
 FROM w
-JOIN topic_threads t ON t.thread_id = w.thread_id
-GROUP BY t.topic_id, w.hour
-UNION ALL
-SELECT '*' AS topic_id, w.hour, COUNT(*) AS posts
-FROM w
-GROUP BY w.hour
+LEFT JOIN topic_threads t ON t.thread_id = w.thread_id
+GROUP BY GROUPING SETS ((t.topic_id, w.hour), (w.hour))
+HAVING GROUPING(t.topic_id) = 1 OR t.topic_id IS NOT NULL
 ORDER BY topic_id, hour

@@ -13,7 +13,6 @@
 use crate::columns::Columns;
 use crate::{Error, Result, sql};
 use chrono::NaiveDate;
-use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -141,7 +140,7 @@ pub async fn load(
             arrow::datatypes::Field::new("topic_id", arrow::datatypes::DataType::Utf8, true),
         ]))
     });
-    ctx.register_table(TABLE, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
+    crate::session::register_batches(ctx, TABLE, schema, &batches)?;
     let mut known = BTreeMap::new();
     if topics_file.is_file() {
         crate::session::register_parquet(ctx, "topics_file", &topics_file).await?;

@@ -802,10 +802,7 @@ fn register_topic_threads(
     threads: &[ThreadText],
 ) -> Result<()> {
     let batch = assignment_batch(fitted, threads)?;
-    let t = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
-    ctx.deregister_table("topic_threads")?;
-    ctx.register_table("topic_threads", Arc::new(t))?;
-    Ok(())
+    crate::session::register_batches(ctx, "topic_threads", batch.schema(), &[batch])
 }
 
 fn assignment_batch(fitted: &topics::Fitted, threads: &[ThreadText]) -> Result<RecordBatch> {
