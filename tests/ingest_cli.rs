@@ -375,6 +375,33 @@ fn query_reads_extra_parquet_tables_and_reports_its_time() {
     );
 }
 
+/// DATAFUSION_* variables reach the engine; a bad one is named, not a panic or a silent default.
+#[test]
+fn query_engine_settings_come_from_datafusion_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("lake")).unwrap();
+    let setting = "SELECT value FROM information_schema.df_settings \
+                   WHERE name = 'datafusion.execution.target_partitions'";
+    let query = |env: Option<&str>| {
+        let mut c = murmur();
+        c.current_dir(dir.path())
+            .args(["--lake", "lake", "query", "--format", "csv", setting]);
+        if let Some(v) = env {
+            c.env("DATAFUSION_EXECUTION_TARGET_PARTITIONS", v);
+        }
+        c.output().unwrap()
+    };
+    assert_eq!(ok(query(None)), "value\n2\n");
+    assert_eq!(ok(query(Some("3"))), "value\n3\n");
+    let bad = query(Some("many"));
+    assert_eq!(bad.status.code(), Some(2));
+    let e = stderr(&bad);
+    assert!(
+        e.contains("DATAFUSION_") && e.contains("target_partitions") && e.contains("many"),
+        "{e}"
+    );
+}
+
 #[test]
 fn config_check_lists_every_problem_and_hides_secrets() {
     let dir = tempfile::tempdir().unwrap();

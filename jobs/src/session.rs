@@ -34,7 +34,12 @@ pub async fn open(
     // DATAFUSION_* environment variables tune the engine (for example
     // DATAFUSION_EXECUTION_TARGET_PARTITIONS=4 on a bigger machine); the defaults below
     // apply where they are not set.
-    let mut config = SessionConfig::from_env()?.with_information_schema(true);
+    let mut config = SessionConfig::from_env()
+        .map_err(|e| crate::Error::Invalid {
+            what: "DATAFUSION_* environment variables".into(),
+            reason: e.to_string().lines().take(3).collect::<Vec<_>>().join(": "),
+        })?
+        .with_information_schema(true);
     if std::env::var_os("DATAFUSION_EXECUTION_TARGET_PARTITIONS").is_none() {
         config = config.with_target_partitions(2);
     }
