@@ -7,6 +7,12 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc malloc: ingest allocates and frees many small strings per
+/// event on several threads, and the writer threads short-lived multi-megabyte buffers
+/// (zstd contexts, Parquet pages) that glibc maps and unmaps each time.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// murmur: conversation analytics for Learning & Development.
 #[derive(Debug, Parser)]
 #[command(name = "murmur", version, about, propagate_version = true)]
