@@ -182,7 +182,9 @@ impl Ingestor {
     /// bad record seen again is not quarantined twice.
     pub fn new(lake: Arc<Lake>, options: IngestOptions) -> Result<Self> {
         let quarantine_keys = load_quarantine_keys(&lake)?;
-        let writer = Writer::start(lake.clone());
+        // Rows being written are bounded like rows buffered, so at most about twice
+        // `max_buffered_events` rows are in memory.
+        let writer = Writer::start(lake.clone(), options.max_buffered_events);
         Ok(Ingestor {
             lake,
             options,
@@ -413,6 +415,35 @@ impl Ingestor {
         self.stats.files_written = files;
         self.stats.bytes_written = bytes;
         Ok(())
+    }
+
+    /// Hands everything buffered to the writers without waiting and returns a ticket that
+    /// [`Ingestor::is_durable`] and [`Ingestor::wait_durable`] take: Kafka reads the next
+    /// batch while this one is written.
+    pub fn flush_for_ticket(&mut self) -> Result<u64> {
+        self.flush_all()?;
+        Ok(self.writer.ticket())
+    }
+
+    /// Whether everything flushed before `ticket` was taken is durable; fails if a write
+    /// failed.
+    pub fn is_durable(&mut self, ticket: u64) -> Result<bool> {
+        let durable = self.writer.is_durable(ticket)?;
+        self.update_written();
+        Ok(durable)
+    }
+
+    /// Waits until everything flushed before `ticket` was taken is durable.
+    pub fn wait_durable(&mut self, ticket: u64) -> Result<()> {
+        self.writer.wait_for(ticket)?;
+        self.update_written();
+        Ok(())
+    }
+
+    fn update_written(&mut self) {
+        let (files, bytes) = self.writer.written();
+        self.stats.files_written = files;
+        self.stats.bytes_written = bytes;
     }
 }
 
