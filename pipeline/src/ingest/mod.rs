@@ -3,8 +3,9 @@
 //!
 //! Per event: [`prepare`] (parse, validate, pseudonymise; pure, run in parallel), then
 //! [`Ingestor::accept`] (dedup, buffer; in source order). Buffers are per
-//! (table, date, source) and are written as one Parquet file each when they fill up, when
-//! the total buffered passes a bound, or when the source ends.
+//! (table, date, source) — one input file, or one Kafka topic with all its partitions — and
+//! are written as one Parquet file each when they fill up, when the total buffered passes a
+//! bound, or when the source ends.
 
 pub mod file;
 pub mod kafka;
@@ -149,6 +150,8 @@ struct DedupIndex {
 struct Buffer {
     rows: Vec<Row>,
     positions: Vec<i64>,
+    /// The source (e.g. Kafka partition) of each row.
+    sources: Vec<usize>,
 }
 
 /// Turns prepared events into lake files, keeping each id once.
@@ -157,9 +160,13 @@ pub struct Ingestor {
     options: IngestOptions,
     index: DedupIndex,
     quarantine_keys: HashSet<u128>,
+    /// Keyed by (table, day, group): sources that differ only by partition (the
+    /// partitions of one topic) share a group, and so a file per table and day.
     buffers: BTreeMap<(Table, i32, usize), Buffer>,
     buffered: usize,
     sources: Vec<Source>,
+    /// The group of each source: the index of the first source with its name and id.
+    groups: Vec<usize>,
     writer: Writer,
     stats: Stats,
     ingested_at: i64,
@@ -197,6 +204,7 @@ impl Ingestor {
             buffers: BTreeMap::new(),
             buffered: 0,
             sources: Vec::new(),
+            groups: Vec::new(),
             writer,
             stats: Stats::default(),
             ingested_at: chrono::Utc::now().timestamp_micros(),
@@ -224,8 +232,15 @@ impl Ingestor {
         if let Some(i) = self.sources.iter().position(|s| *s == source) {
             return i;
         }
+        let i = self.sources.len();
+        let group = self
+            .sources
+            .iter()
+            .position(|s| s.id == source.id && s.name == source.name)
+            .unwrap_or(i);
         self.sources.push(source);
-        self.sources.len() - 1
+        self.groups.push(group);
+        i
     }
 
     /// Counts so far.
@@ -274,18 +289,21 @@ impl Ingestor {
             }
         };
         *self.stats.accepted.entry(table.name()).or_default() += 1;
+        let group = self.groups[source];
         let buffer = self
             .buffers
-            .entry((table, day, source))
+            .entry((table, day, group))
             .or_insert_with(|| Buffer {
                 rows: Vec::new(),
                 positions: Vec::new(),
+                sources: Vec::new(),
             });
         buffer.rows.push(row);
         buffer.positions.push(position);
+        buffer.sources.push(source);
         self.buffered += 1;
         if buffer.rows.len() >= self.options.file_max_rows {
-            self.flush_buffer((table, day, source))?;
+            self.flush_buffer((table, day, group))?;
         }
         if self.buffered >= self.options.max_buffered_events {
             self.flush_all()?;
@@ -336,19 +354,23 @@ impl Ingestor {
         let Some(buffer) = self.buffers.remove(&key) else {
             return Ok(());
         };
-        let (table, day, source) = key;
+        let (table, day, group) = key;
         self.buffered -= buffer.rows.len();
-        let src = &self.sources[source];
+        let src = &self.sources[group];
+        let partitions: Vec<Option<i32>> = buffer
+            .sources
+            .iter()
+            .map(|s| self.sources[*s].partition)
+            .collect();
         let batch = rows::to_batch(
             table,
             &buffer.rows,
             &buffer.positions,
+            &partitions,
             src,
             self.ingested_at,
         )?;
-        let first = buffer.positions.first().copied().unwrap_or(0);
-        let last = buffer.positions.last().copied().unwrap_or(0);
-        let name = file_name(src, first, last);
+        let name = file_name(src, &self.sources, &buffer);
         let mut path = Lake::file_path(table, day, &name);
         if self.lake.exists(&path)? {
             // Same source range written before with other rows (an earlier run that was
@@ -485,11 +507,41 @@ fn load_quarantine_keys(lake: &Lake) -> Result<HashSet<u128>> {
     Ok(quarantine_keys)
 }
 
-/// Deterministic file name from the source position range.
-fn file_name(src: &Source, first: i64, last: i64) -> String {
-    let id: String = src
-        .id
-        .chars()
+/// Deterministic file name from the source position range; for rows of several partitions,
+/// the partitions and a hash of each one's range.
+fn file_name(src: &Source, sources: &[Source], buffer: &Buffer) -> String {
+    // (partition, first, last) of each source in the buffer, in order of first appearance.
+    let mut ranges: Vec<(Option<i32>, i64, i64)> = Vec::new();
+    for (s, pos) in buffer.sources.iter().zip(&buffer.positions) {
+        let partition = sources[*s].partition;
+        match ranges.iter_mut().find(|r| r.0 == partition) {
+            Some(r) => r.2 = *pos,
+            None => ranges.push((partition, *pos, *pos)),
+        }
+    }
+    if let [(partition, first, last)] = ranges[..] {
+        return single_source_file_name(src, partition, first, last);
+    }
+    ranges.sort_unstable();
+    let parts: Vec<String> = ranges
+        .iter()
+        .map(|(p, _, _)| p.unwrap_or(-1).to_string())
+        .collect();
+    let key: String = ranges
+        .iter()
+        .map(|(p, first, last)| format!("{}:{first}-{last};", p.unwrap_or(-1)))
+        .collect();
+    format!(
+        "part-{}-p{}-{:016x}.parquet",
+        safe_id(&src.id),
+        parts.join("_"),
+        xxh3_128(key.as_bytes()) as u64
+    )
+}
+
+/// A source id as it may appear in a file name.
+fn safe_id(id: &str) -> String {
+    id.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
@@ -498,8 +550,13 @@ fn file_name(src: &Source, first: i64, last: i64) -> String {
             }
         })
         .take(64)
-        .collect();
-    match src.partition {
+        .collect()
+}
+
+/// File name of rows from one source: its id, partition and position range.
+fn single_source_file_name(src: &Source, partition: Option<i32>, first: i64, last: i64) -> String {
+    let id = safe_id(&src.id);
+    match partition {
         Some(p) => format!("part-{id}-{p}-{first:020}-{last:020}.parquet"),
         None => format!("part-{id}-{first:012}-{last:012}.parquet"),
     }

@@ -49,11 +49,13 @@ fn list_append(b: &mut ListBuilder<StringBuilder>, v: &Option<Vec<String>>) {
     }
 }
 
-/// Builds the record batch of a buffer of rows of one table and one source.
+/// Builds the record batch of a buffer of rows of one table and one source id (the
+/// partition of each row in `partitions`).
 pub fn to_batch(
     table: Table,
     rows: &[Row],
     positions: &[i64],
+    partitions: &[Option<i32>],
     src: &Source,
     ingested_at: i64,
 ) -> Result<RecordBatch> {
@@ -68,10 +70,10 @@ pub fn to_batch(
     let mut id = strs();
     let mut part = Int32Builder::with_capacity(n);
     let mut at = ts();
-    for _ in 0..n {
+    for partition in partitions {
         name.append_value(&src.name);
         id.append_value(&src.id);
-        part.append_option(src.partition);
+        part.append_option(*partition);
         at.append_value(ingested_at);
     }
     cols.push(Arc::new(name.finish()));
