@@ -17,6 +17,7 @@ use crate::lake::{Lake, Table, day_of};
 use crate::pseudonym::Pseudonymiser;
 use crate::{Error, Result};
 pub use rows::Row;
+use rows::FileRows;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use writer::Writer;
@@ -362,14 +363,6 @@ impl Ingestor {
             .iter()
             .map(|s| self.sources[*s].partition)
             .collect();
-        let batch = rows::to_batch(
-            table,
-            &buffer.rows,
-            &buffer.positions,
-            &partitions,
-            src,
-            self.ingested_at,
-        )?;
         let name = file_name(src, &self.sources, &buffer);
         let mut path = Lake::file_path(table, day, &name);
         if self.lake.exists(&path)? {
@@ -385,7 +378,15 @@ impl Ingestor {
                 &name.replace(".parquet", &format!("-{suffix}.parquet")),
             );
         }
-        self.writer.submit(table, path, batch)?;
+        let rows = FileRows {
+            table,
+            rows: buffer.rows,
+            positions: buffer.positions,
+            partitions,
+            source: src.clone(),
+            ingested_at: self.ingested_at,
+        };
+        self.writer.submit(path, rows)?;
         Ok(())
     }
 

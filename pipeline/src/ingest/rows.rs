@@ -49,6 +49,38 @@ fn list_append(b: &mut ListBuilder<StringBuilder>, v: &Option<Vec<String>>) {
     }
 }
 
+/// The rows of one file, turned into a record batch by the writer thread that writes it
+/// (so the reading thread goes on reading).
+#[derive(Debug)]
+pub struct FileRows {
+    /// The table.
+    pub table: Table,
+    /// The rows.
+    pub rows: Vec<Row>,
+    /// Position (line, offset) of each row in its source.
+    pub positions: Vec<i64>,
+    /// Kafka partition of each row.
+    pub partitions: Vec<Option<i32>>,
+    /// Where the rows came from.
+    pub source: Source,
+    /// `ingested_at` of every row.
+    pub ingested_at: i64,
+}
+
+impl FileRows {
+    /// The record batch.
+    pub fn to_batch(&self) -> Result<RecordBatch> {
+        to_batch(
+            self.table,
+            &self.rows,
+            &self.positions,
+            &self.partitions,
+            &self.source,
+            self.ingested_at,
+        )
+    }
+}
+
 /// Builds the record batch of a buffer of rows of one table and one source id (the
 /// partition of each row in `partitions`).
 pub fn to_batch(

@@ -1,5 +1,5 @@
-//! Background writers: encode record batches as Parquet and write them atomically, so
-//! encoding overlaps with parsing. A few threads share one queue: encoding uses every core
+//! Background writers: build record batches of buffered rows, encode them as Parquet and
+//! write them atomically, so encoding overlaps with parsing. A few threads share one queue: encoding uses every core
 //! while the caller parses the next rows, and the fsync/create waits of different files
 //! overlap. The queue is bounded in rows (rows queued or being written), so memory stays
 //! bounded by the ingest settings.
@@ -8,9 +8,9 @@
 //! and [`Writer::is_durable`] says whether all of it is written, so a Kafka batch can record
 //! its offsets once its own files are durable while the next batch is already being read.
 
-use crate::lake::{Lake, Table};
+use super::rows::FileRows;
+use crate::lake::Lake;
 use crate::{Error, Result};
-use arrow::record_batch::RecordBatch;
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -21,9 +21,8 @@ const THREADS: usize = 3;
 
 struct Job {
     seq: u64,
-    table: Table,
     path: String,
-    batch: RecordBatch,
+    rows: FileRows,
 }
 
 #[derive(Default)]
@@ -101,10 +100,10 @@ impl Writer {
         take_error(&mut self.state.lock())
     }
 
-    /// Queues a batch; fails with the writer's error if an earlier write failed. Waits
-    /// while too many rows are queued or being written.
-    pub fn submit(&mut self, table: Table, path: String, batch: RecordBatch) -> Result<()> {
-        let rows = batch.num_rows();
+    /// Queues the rows of one file; fails with the writer's error if an earlier write
+    /// failed. Waits while too many rows are queued or being written.
+    pub fn submit(&mut self, path: String, file_rows: FileRows) -> Result<()> {
+        let rows = file_rows.rows.len();
         let mut shared = self.state.lock();
         take_error(&mut shared)?;
         while shared.rows_in_flight > 0 && shared.rows_in_flight + rows > self.max_rows_in_flight
@@ -118,9 +117,8 @@ impl Writer {
         shared.rows_in_flight += rows;
         shared.queue.push_back(Job {
             seq,
-            table,
             path,
-            batch,
+            rows: file_rows,
         });
         drop(shared);
         self.state.work.notify_one();
@@ -219,21 +217,25 @@ fn run(lake: Arc<Lake>, state: Arc<State>) {
         };
         let Job {
             seq,
-            table,
             path,
-            batch,
+            rows: file_rows,
         } = job;
+        let rows = file_rows.rows.len();
         // Stop writing after the first failure; nothing partial is left.
         let result = if stopped {
             None
         } else {
-            Some(lake.encode(table, &batch).and_then(|bytes| {
-                let n = bytes.len() as u64;
-                lake.put_atomic(&path, bytes).map(|()| n)
-            }))
+            Some(
+                file_rows
+                    .to_batch()
+                    .and_then(|batch| lake.encode(file_rows.table, &batch))
+                    .and_then(|bytes| {
+                        let n = bytes.len() as u64;
+                        lake.put_atomic(&path, bytes).map(|()| n)
+                    }),
+            )
         };
-        let rows = batch.num_rows();
-        drop(batch);
+        drop(file_rows);
         let mut s = state.lock();
         match result {
             Some(Ok(n)) => {
@@ -263,6 +265,24 @@ fn run(lake: Arc<Lake>, state: Arc<State>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::Source;
+    use crate::lake::Table;
+
+    /// No rows of the posts table.
+    fn no_rows() -> FileRows {
+        FileRows {
+            table: Table::Posts,
+            rows: Vec::new(),
+            positions: Vec::new(),
+            partitions: Vec::new(),
+            source: Source {
+                name: "test".into(),
+                id: "test".into(),
+                partition: None,
+            },
+            ingested_at: 0,
+        }
+    }
 
     /// After a failed write every later call fails too, and nothing more is written: a
     /// second `wait` (e.g. closing a batch again on shutdown) must not report success.
@@ -272,24 +292,15 @@ mod tests {
         let lake = Arc::new(Lake::open_local(dir.path()).expect("lake"));
         // A file where the day folder should be: the write cannot create its folder.
         std::fs::write(dir.path().join("posts/date=2026-01-01"), b"in the way").unwrap();
-        let batch = RecordBatch::new_empty(Table::Posts.schema());
         let mut writer = Writer::start(lake.clone(), 1000);
         writer
-            .submit(
-                Table::Posts,
-                "posts/date=2026-01-01/part-a.parquet".into(),
-                batch.clone(),
-            )
+            .submit("posts/date=2026-01-01/part-a.parquet".into(), no_rows())
             .expect("queued");
         assert!(matches!(writer.wait(), Err(Error::LakeIo { .. })));
         assert!(matches!(writer.wait(), Err(Error::Halted { .. })));
         assert!(
             writer
-                .submit(
-                    Table::Posts,
-                    "posts/date=2026-01-02/part-b.parquet".into(),
-                    batch
-                )
+                .submit("posts/date=2026-01-02/part-b.parquet".into(), no_rows())
                 .is_err()
         );
         assert!(writer.finish().is_err());
