@@ -18,7 +18,8 @@ use crate::pseudonym::Pseudonymiser;
 use crate::{Error, Result};
 pub use rows::Row;
 use rows::FileRows;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use writer::Writer;
 use xxhash_rust::xxh3::xxh3_128;
@@ -135,9 +136,32 @@ impl Stats {
     }
 }
 
+/// Hashes a key that already is a 128-bit xxh3 hash by folding it to 64 bits: hashing it
+/// again with SipHash was a visible part of ingest CPU.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u128 keys are hashed here; stay correct for anything else.
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = (n as u64) ^ ((n >> 64) as u64);
+    }
+}
+
+/// A set of xxh3-128 keys.
+type KeySet = std::collections::HashSet<u128, BuildHasherDefault<KeyHasher>>;
+
 #[derive(Default)]
 struct DayIds {
-    ids: HashSet<u128>,
+    ids: KeySet,
     last_used: u64,
 }
 
@@ -160,7 +184,7 @@ pub struct Ingestor {
     lake: Arc<Lake>,
     options: IngestOptions,
     index: DedupIndex,
-    quarantine_keys: HashSet<u128>,
+    quarantine_keys: KeySet,
     /// Keyed by (table, day, group): sources that differ only by partition (the
     /// partitions of one topic) share a group, and so a file per table and day.
     buffers: BTreeMap<(Table, i32, usize), Buffer>,
@@ -336,8 +360,8 @@ impl Ingestor {
         Ok(new)
     }
 
-    fn load_day_ids(&self, table: Table, day: i32) -> Result<HashSet<u128>> {
-        let mut ids = HashSet::new();
+    fn load_day_ids(&self, table: Table, day: i32) -> Result<KeySet> {
+        let mut ids = KeySet::default();
         let Some(column) = table.id_column() else {
             return Ok(ids);
         };
@@ -471,8 +495,8 @@ impl Ingestor {
 }
 
 /// Keys (source id, partition, position) of every record already in quarantine.
-fn load_quarantine_keys(lake: &Lake) -> Result<HashSet<u128>> {
-    let mut quarantine_keys = HashSet::new();
+fn load_quarantine_keys(lake: &Lake) -> Result<KeySet> {
+    let mut quarantine_keys = KeySet::default();
     for path in lake.list_files(Table::Quarantine, None)? {
         for batch in
             lake.read_columns(&path, &["source_id", "source_partition", "source_position"])?
