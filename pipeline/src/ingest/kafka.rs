@@ -850,7 +850,10 @@ pub fn ingest_kafka(
         "Kafka ingest started."
     );
 
-    let topics = [options.posts_topic.as_str(), options.feedback_topic.as_str()];
+    let topics = [
+        options.posts_topic.as_str(),
+        options.feedback_topic.as_str(),
+    ];
     let mut polled: Vec<Polled<'_>> = Vec::with_capacity(CHUNK);
     let mut last_message = Instant::now();
     let mut seen_generation = 0u64;

@@ -106,8 +106,7 @@ impl Writer {
         let rows = file_rows.rows.len();
         let mut shared = self.state.lock();
         take_error(&mut shared)?;
-        while shared.rows_in_flight > 0 && shared.rows_in_flight + rows > self.max_rows_in_flight
-        {
+        while shared.rows_in_flight > 0 && shared.rows_in_flight + rows > self.max_rows_in_flight {
             shared = self.state.done.wait(shared).expect("writer state lock");
             take_error(&mut shared)?;
         }
