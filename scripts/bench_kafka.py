@@ -6,7 +6,8 @@ measures, in the same run and with the same client settings:
   1. a read-and-discard consumer (`murmur ingest kafka --discard`), the baseline;
   2. `murmur ingest kafka` from an empty lake until caught up.
 Rates are events / (last message - first message), so group-join time is not counted.
-Peak memory is the process's VmHWM. Prints a JSON summary.
+Peak memory is the process's VmHWM; CPU is its user + system time (whole run, including
+start-up and the idle wait at the end). Prints a JSON summary.
 
 Usage: bench_kafka.py --binary target/release/murmur [--events 1000000] [--partitions 3]
 """
@@ -15,6 +16,7 @@ import glob
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import subprocess
@@ -64,7 +66,13 @@ def generate(path, n, seed=42):
             f.write("\n")
 
 
+def children_cpu_s():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_measured(cmd, env, cwd):
+    cpu_before = children_cpu_s()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0]
 
@@ -85,7 +93,8 @@ def run_measured(cmd, env, cwd):
     t.join()
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{err[-4000:]}")
-    return json.loads(out), peak[0] / 1024.0
+    # Only waited-for children count, and the broker is not waited for until the end.
+    return json.loads(out), peak[0] / 1024.0, children_cpu_s() - cpu_before
 
 
 def main():
@@ -128,10 +137,10 @@ def main():
             span = summary["seconds_to_last_message"] - summary["seconds_to_first_message"]
             return n / max(span, 1e-9), span
 
-        base, base_mb = run_measured([binary, "ingest", "kafka", "--discard", "--group", "bench-discard",
+        base, base_mb, base_cpu = run_measured([binary, "ingest", "kafka", "--discard", "--group", "bench-discard",
                                       "--exit-when-idle", "3s", "--json"], env, work)
         base_rate, base_span = rate(base, base["discarded"])
-        ing, ing_mb = run_measured([binary, "ingest", "kafka", "--group", "bench-ingest",
+        ing, ing_mb, ing_cpu = run_measured([binary, "ingest", "kafka", "--group", "bench-ingest",
                                     "--exit-when-idle", "3s", "--json"], env, work)
         ing_rate, ing_span = rate(ing, ing["read"])
         # A run that stopped before reading everything gives a meaningless rate.
@@ -144,9 +153,11 @@ def main():
             "generate_s": round(gen_s, 1),
             "produce_s": round(produce_s, 1),
             "discard": {"read": base["discarded"], "seconds": round(base_span, 2),
-                        "events_per_s": round(base_rate), "peak_mb": round(base_mb)},
+                        "events_per_s": round(base_rate), "peak_mb": round(base_mb),
+                        "cpu_s": round(base_cpu, 2), "cpu_us_per_event": round(base_cpu / args.events * 1e6, 2)},
             "ingest": {"read": ing["read"], "accepted": ing["accepted"], "seconds": round(ing_span, 2),
                        "events_per_s": round(ing_rate), "peak_mb": round(ing_mb), "batches": ing["batches"],
+                       "cpu_s": round(ing_cpu, 2), "cpu_us_per_event": round(ing_cpu / args.events * 1e6, 2),
                        "files": ing["files_written"]},
             "ratio_ingest_to_discard": round(ing_rate / max(base_rate, 1e-9), 2),
         }

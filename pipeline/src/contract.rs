@@ -5,7 +5,8 @@
 //! `created_at: expected RFC 3339 timestamp with offset, got "yesterday"`.
 //! Unknown fields are ignored.
 
-use serde_json::{Map, Value};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Largest raw event accepted, in bytes (1 MiB). Larger ones are quarantined unparsed.
@@ -270,21 +271,27 @@ pub fn parse_event(raw: &[u8]) -> Result<Event, Rejection> {
             ),
         )
     })?;
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        Rejection::new(
-            ReasonCode::NotJson,
-            None,
-            format!("event: expected a JSON object, not valid JSON ({e})"),
-        )
-    })?;
-    let Value::Object(obj) = value else {
-        return Err(Rejection::new(
-            ReasonCode::NotObject,
-            None,
-            format!("event: expected a JSON object, got {}", describe(&value)),
-        ));
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = ValSeed { top: true }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| {
+            Rejection::new(
+                ReasonCode::NotJson,
+                None,
+                format!("event: expected a JSON object, not valid JSON ({e})"),
+            )
+        })?;
+    let fields = match value {
+        Val::Object(Some(fields)) => fields,
+        other => {
+            return Err(Rejection::new(
+                ReasonCode::NotObject,
+                None,
+                format!("event: expected a JSON object, got {}", describe(&other)),
+            ));
+        }
     };
-    let fields = Fields(&obj);
     let schema = fields.req_str("schema")?;
     match schema {
         POST_V1 => parse_post(&fields).map(Event::Post),
@@ -423,19 +430,206 @@ fn parse_feedback(f: &Fields<'_>) -> Result<Feedback, Rejection> {
     })
 }
 
-/// Typed access to the fields of one event object, producing field-naming rejections.
-struct Fields<'a>(&'a Map<String, Value>);
+/// Every field either contract reads, in a fixed order (index into [`Fields`]).
+const FIELD_NAMES: [&str; 23] = [
+    "schema",
+    "post_id",
+    "thread_id",
+    "parent_id",
+    "kind",
+    "author_id",
+    "team",
+    "role",
+    "site",
+    "channel",
+    "created_at",
+    "title",
+    "body",
+    "tags",
+    "accepted",
+    "resource_ids",
+    "event_id",
+    "resource_id",
+    "user_id",
+    "type",
+    "value",
+    "comment",
+    "occurred_at",
+];
+
+fn field_index(name: &str) -> Option<usize> {
+    FIELD_NAMES.iter().position(|n| *n == name)
+}
+
+/// A JSON value as far as validation needs it. Parsed straight from the text (no
+/// `serde_json::Value` tree); strings without escapes borrow from the input. Objects other
+/// than the event itself are checked for syntax and dropped.
+#[derive(Debug)]
+enum Val<'a> {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    Str(Cow<'a, str>),
+    Array(Vec<Val<'a>>),
+    /// The event's fields for the top-level object; `None` for a nested object.
+    Object(Option<Box<Fields<'a>>>),
+}
+
+impl Val<'_> {
+    fn as_i64(&self) -> Option<i64> {
+        match self {
+            Val::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+}
+
+/// Parses one value; `top` keeps the fields of an object (the event), otherwise an object
+/// is only checked.
+struct ValSeed {
+    top: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for ValSeed {
+    type Value = Val<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Val<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValSeed {
+    type Value = Val<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Val<'de>, E> {
+        Ok(Val::Null)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Val<'de>, E> {
+        Ok(Val::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Val<'de>, E> {
+        Ok(Val::Number(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Val<'de>, E> {
+        Ok(Val::Number(n.into()))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Val<'de>, E> {
+        // As serde_json::Value does: a non-finite float (not valid JSON anyway) is null.
+        Ok(serde_json::Number::from_f64(n).map_or(Val::Null, Val::Number))
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Borrowed(s)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Owned(s.to_owned())))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Owned(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val<'de>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(ValSeed { top: false })? {
+            items.push(item);
+        }
+        Ok(Val::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Val<'de>, A::Error> {
+        if !self.top {
+            while map.next_entry::<Skip, Skip>()?.is_some() {}
+            return Ok(Val::Object(None));
+        }
+        let mut fields = Box::new(Fields::default());
+        while let Some(key) = map.next_key::<Key>()? {
+            match key.0 {
+                // A repeated key keeps its last value, as serde_json's own map does.
+                Some(i) => fields.0[i] = Some(map.next_value_seed(ValSeed { top: false })?),
+                None => map.next_value::<Skip>().map(drop)?,
+            }
+        }
+        Ok(Val::Object(Some(fields)))
+    }
+}
+
+/// An object key: the index of a field the contracts read, or `None`.
+struct Key(Option<usize>);
+
+impl<'de> de::Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key, E> {
+                Ok(Key(field_index(s)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Any JSON value, parsed in full (so numbers out of range and bad escapes are still
+/// errors, as with `serde_json::Value`) and dropped.
+struct Skip;
+
+impl<'de> de::Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Skip, D::Error> {
+        d.deserialize_any(Skip)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = Skip;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+}
+
+/// The fields of one event object that the contracts read (by [`FIELD_NAMES`] index),
+/// with typed access producing field-naming rejections.
+#[derive(Debug, Default)]
+struct Fields<'a>([Option<Val<'a>>; FIELD_NAMES.len()]);
 
 impl<'a> Fields<'a> {
     /// The value of a field; JSON `null` counts as absent.
-    fn get(&self, name: &str) -> Option<&'a Value> {
-        self.0.get(name).filter(|v| !v.is_null())
+    fn get(&self, name: &str) -> Option<&Val<'a>> {
+        let i = field_index(name).expect("the contracts read only fields in FIELD_NAMES");
+        self.0[i].as_ref().filter(|v| !matches!(v, Val::Null))
     }
 
-    fn req_str(&self, name: &'static str) -> Result<&'a str, Rejection> {
+    fn req_str(&self, name: &'static str) -> Result<&str, Rejection> {
         match self.get(name) {
             None => Err(missing(name, "a string")),
-            Some(Value::String(s)) => Ok(s),
+            Some(Val::Str(s)) => Ok(s),
             Some(v) => Err(wrong_type(name, "a string", v)),
         }
     }
@@ -461,10 +655,10 @@ impl<'a> Fields<'a> {
         Ok(s.to_owned())
     }
 
-    fn opt_str(&self, name: &'static str) -> Result<Option<&'a str>, Rejection> {
+    fn opt_str(&self, name: &'static str) -> Result<Option<&str>, Rejection> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Val::Str(s)) => Ok(Some(s)),
             Some(v) => Err(wrong_type(name, "a string or null", v)),
         }
     }
@@ -472,7 +666,7 @@ impl<'a> Fields<'a> {
     fn opt_bool(&self, name: &'static str) -> Result<Option<bool>, Rejection> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Val::Bool(b)) => Ok(Some(*b)),
             Some(v) => Err(wrong_type(name, "true or false", v)),
         }
     }
@@ -480,10 +674,10 @@ impl<'a> Fields<'a> {
     fn opt_str_array(&self, name: &'static str) -> Result<Option<Vec<String>>, Rejection> {
         match self.get(name) {
             None => Ok(None),
-            Some(Value::Array(items)) => items
+            Some(Val::Array(items)) => items
                 .iter()
                 .map(|item| match item {
-                    Value::String(s) => Ok(s.clone()),
+                    Val::Str(s) => Ok(s.as_ref().to_owned()),
                     other => Err(wrong_type(name, "an array of strings", other)),
                 })
                 .collect::<Result<Vec<_>, _>>()
@@ -496,7 +690,7 @@ impl<'a> Fields<'a> {
         const EXPECTED: &str = "RFC 3339 timestamp with offset";
         let s = match self.get(name) {
             None => return Err(missing(name, EXPECTED)),
-            Some(Value::String(s)) => s,
+            Some(Val::Str(s)) => s,
             Some(v) => return Err(wrong_type(name, EXPECTED, v)),
         };
         let t = chrono::DateTime::parse_from_rfc3339(s).map_err(|_| {
@@ -518,7 +712,7 @@ fn missing(name: &'static str, expected: &str) -> Rejection {
     )
 }
 
-fn wrong_type(name: &'static str, expected: &str, got: &Value) -> Rejection {
+fn wrong_type(name: &'static str, expected: &str, got: &Val<'_>) -> Rejection {
     Rejection::new(
         ReasonCode::WrongType,
         Some(name),
@@ -535,14 +729,14 @@ fn out_of_range(name: &'static str, expected: &str, got: &str) -> Rejection {
 }
 
 /// Short description of a JSON value for messages (type and a truncated rendering).
-fn describe(v: &Value) -> String {
+fn describe(v: &Val<'_>) -> String {
     match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("boolean {b}"),
-        Value::Number(n) => format!("number {n}"),
-        Value::String(s) => format!("string {}", quote(s)),
-        Value::Array(a) => format!("an array of {} items", a.len()),
-        Value::Object(_) => "an object".into(),
+        Val::Null => "null".into(),
+        Val::Bool(b) => format!("boolean {b}"),
+        Val::Number(n) => format!("number {n}"),
+        Val::Str(s) => format!("string {}", quote(s)),
+        Val::Array(a) => format!("an array of {} items", a.len()),
+        Val::Object(_) => "an object".into(),
     }
 }
 

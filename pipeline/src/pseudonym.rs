@@ -59,9 +59,10 @@ impl Pseudonymiser {
         let mut mac = self.mac.clone();
         mac.update(raw_id.as_bytes());
         let digest = mac.finalize().into_bytes();
-        let mut out = hex::encode(digest);
-        out.truncate(PSEUDONYM_HEX);
-        out
+        let mut out = [0u8; PSEUDONYM_HEX];
+        hex::encode_to_slice(&digest[..PSEUDONYM_HEX / 2], &mut out)
+            .expect("the output holds two hex digits per byte");
+        String::from_utf8(out.to_vec()).expect("hex digits are ASCII")
     }
 
     /// Replaces the values of `"author_id"` and `"user_id"` in raw (possibly broken) JSON

@@ -1,7 +1,7 @@
 //! Contract tests: every field rule, one test per rejection reason.
 
 use super::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn post() -> Value {
     json!({

@@ -4,10 +4,12 @@
 //! How exactly-once works (see docs/kafka.md):
 //! - Messages are read in order per partition and fed to the shared [`Ingestor`]
 //!   (dedup by id, quarantine once by topic/partition/offset).
-//! - A *batch* closes after `flush_max_events` messages or `flush_interval`. Closing it means
-//!   [`Ingestor::sync`] (every buffer written, fsynced, renamed), then one small marker per
-//!   partition, `_offsets/<topic>/<partition>.json`, written atomically with the last offset
-//!   of the batch. Only then are group offsets committed (for monitoring only).
+//! - A *batch* closes after `flush_max_events` messages or `flush_interval`. Closing it hands
+//!   every buffer to the writers; once they are all written, fsynced and renamed, one small
+//!   marker per partition, `_offsets/<topic>/<partition>.json`, is written atomically with
+//!   the last offset of the batch. Only then are group offsets committed (for monitoring
+//!   only). The next batch is read while one is written; at most one batch waits for its
+//!   files, and a revocation or shutdown waits for both.
 //! - On every assignment each partition starts at marker + 1 (or the beginning without a
 //!   marker). Replaying a partly written batch is harmless: its rows are already in the lake
 //!   and de-duplication drops them.
@@ -24,7 +26,7 @@ use rdkafka::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
@@ -383,6 +385,8 @@ struct Core {
     batch_events: usize,
     batch_started: Instant,
     dlq: Option<Dlq>,
+    /// A closed batch whose files are being written; its markers follow once they are.
+    writing: Option<ClosedBatch>,
     fatal: Option<Error>,
     /// Set once writing the lake failed: from then on no batch is closed, no marker
     /// written and no offset committed (the revocation on shutdown must not record a batch
@@ -390,6 +394,13 @@ struct Core {
     halted: bool,
     counters: Arc<KafkaCounters>,
     assigned_once: bool,
+}
+
+/// A batch handed to the writers: the writer ticket covering its files and the last offset
+/// of each partition it read.
+struct ClosedBatch {
+    ticket: u64,
+    offsets: Vec<(TopicPartition, i64)>,
 }
 
 struct Dlq {
@@ -443,22 +454,48 @@ impl Core {
         s
     }
 
-    /// Closes the open batch: everything accepted is made durable, then markers record it,
-    /// then group offsets are committed (monitoring only).
+    /// Closes the open batch and waits until it and the one before are durable and
+    /// recorded (revocation, shutdown).
     fn close_batch(&mut self, consumer: &BaseConsumer<Ctx>) -> Result<()> {
+        self.guarded(|core| {
+            core.start_batch_close(consumer)?;
+            core.record_written(consumer, true)
+        })
+    }
+
+    /// Closes the open batch without waiting for its files: they are written while the
+    /// next batch is read, and [`Core::poll_written`] records it once they are durable.
+    /// Waits for the batch before, so at most one batch is being written.
+    fn close_batch_in_background(&mut self, consumer: &BaseConsumer<Ctx>) -> Result<()> {
+        self.guarded(|core| core.start_batch_close(consumer))
+    }
+
+    /// Records the batch being written if its files are durable (does not wait).
+    fn poll_written(&mut self, consumer: &BaseConsumer<Ctx>) -> Result<()> {
+        if self.writing.is_none() {
+            return Ok(());
+        }
+        self.guarded(|core| core.record_written(consumer, false))
+    }
+
+    /// Runs `f` unless halted; halts on its failure, so nothing is recorded after one.
+    fn guarded(&mut self, f: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
         if self.halted {
             return Err(Error::Halted {
                 first: "see the error above".into(),
             });
         }
-        let result = self.write_batch(consumer);
+        let result = f(self);
         if result.is_err() {
             self.halted = true;
         }
         result
     }
 
-    fn write_batch(&mut self, consumer: &BaseConsumer<Ctx>) -> Result<()> {
+    fn start_batch_close(&mut self, consumer: &BaseConsumer<Ctx>) -> Result<()> {
+        // One batch at a time is being written: this bounds memory, and markers are
+        // written in batch order.
+        self.record_written(consumer, true)?;
         let dirty: Vec<(TopicPartition, i64)> = self
             .consumed
             .iter()
@@ -469,7 +506,29 @@ impl Core {
         if dirty.is_empty() && self.batch_events == 0 {
             return Ok(());
         }
-        self.ingestor.sync()?;
+        let ticket = self.ingestor.flush_for_ticket()?;
+        self.writing = Some(ClosedBatch {
+            ticket,
+            offsets: dirty,
+        });
+        self.ingestor
+            .set_ingested_at(chrono::Utc::now().timestamp_micros());
+        self.batch_events = 0;
+        Ok(())
+    }
+
+    /// Writes the markers of the batch being written once its files are durable (waiting
+    /// for them if `wait`), then commits group offsets.
+    fn record_written(&mut self, consumer: &BaseConsumer<Ctx>, wait: bool) -> Result<()> {
+        let Some(batch) = &self.writing else {
+            return Ok(());
+        };
+        if wait {
+            self.ingestor.wait_durable(batch.ticket)?;
+        } else if !self.ingestor.is_durable(batch.ticket)? {
+            return Ok(());
+        }
+        let dirty = self.writing.take().expect("checked above").offsets;
         if let Some(dlq) = &self.dlq {
             dlq.producer
                 .flush(Duration::from_secs(60))
@@ -500,8 +559,6 @@ impl Core {
         {
             tracing::debug!(%error, "Group offset commit failed (monitoring only; the lake holds the truth).");
         }
-        self.ingestor.set_ingested_at(now.timestamp_micros());
-        self.batch_events = 0;
         self.counters.batches.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(partitions = dirty.len(), "Batch durable.");
         Ok(())
@@ -553,9 +610,10 @@ impl Core {
                 first: "see the error above".into(),
             });
         }
-        if self.batch_events > 0
-            && let Err(e) = self.ingestor.sync()
-        {
+        // A batch still being written is waited for but not recorded: without its
+        // markers it is read again, which de-duplication makes harmless.
+        self.writing = None;
+        if let Err(e) = self.ingestor.sync() {
             self.halted = true;
             return Err(e);
         }
@@ -702,14 +760,24 @@ impl ProducerContext for DeliveryCounter {
     }
 }
 
-/// One polled message, copied out of the client.
-struct Polled {
+/// One polled message, held in the client's fetch buffer (not copied) until its chunk is
+/// accepted.
+struct Polled<'c> {
     topic: usize,
     partition: i32,
     offset: i64,
     generation: u64,
-    key: Option<Vec<u8>>,
-    payload: Option<Vec<u8>>,
+    message: BorrowedMessage<'c>,
+}
+
+impl Polled<'_> {
+    fn payload(&self) -> Option<&[u8]> {
+        self.message.payload()
+    }
+
+    fn key(&self) -> Option<&[u8]> {
+        self.message.key()
+    }
 }
 
 /// Runs the consumer until `control.stop` is set (or it goes idle), closing the last batch.
@@ -748,6 +816,7 @@ pub fn ingest_kafka(
         batch_events: 0,
         batch_started: Instant::now(),
         dlq,
+        writing: None,
         fatal: None,
         halted: false,
         counters: counters.clone(),
@@ -781,7 +850,11 @@ pub fn ingest_kafka(
         "Kafka ingest started."
     );
 
-    let mut polled: Vec<Polled> = Vec::with_capacity(CHUNK);
+    let topics = [
+        options.posts_topic.as_str(),
+        options.feedback_topic.as_str(),
+    ];
+    let mut polled: Vec<Polled<'_>> = Vec::with_capacity(CHUNK);
     let mut last_message = Instant::now();
     let mut seen_generation = 0u64;
     let mut last_message_at = 0.0f64;
@@ -807,11 +880,7 @@ pub fn ingest_kafka(
                 }
                 Some(Ok(m)) => {
                     let generation = consumer.context().generation.load(Ordering::SeqCst);
-                    let Some(topic) = core
-                        .lock()
-                        .expect("ingest state lock")
-                        .topic_index(m.topic())
-                    else {
+                    let Some(topic) = topics.iter().position(|t| *t == m.topic()) else {
                         continue;
                     };
                     polled.push(Polled {
@@ -819,12 +888,7 @@ pub fn ingest_kafka(
                         partition: m.partition(),
                         offset: m.offset(),
                         generation,
-                        key: if control.discard {
-                            None
-                        } else {
-                            m.key().map(<[u8]>::to_vec)
-                        },
-                        payload: m.payload().map(<[u8]>::to_vec),
+                        message: m,
                     });
                 }
             }
@@ -873,9 +937,12 @@ pub fn ingest_kafka(
         {
             break Err(e);
         }
+        if let Err(e) = guard.poll_written(&consumer) {
+            break Err(e);
+        }
         let close = guard.batch_events >= options.flush_max_events
             || (guard.batch_started.elapsed() >= options.flush_interval);
-        if close && let Err(e) = guard.close_batch(&consumer) {
+        if close && let Err(e) = guard.close_batch_in_background(&consumer) {
             break Err(e);
         }
         let assigned_once = guard.assigned_once;
@@ -902,6 +969,8 @@ pub fn ingest_kafka(
             break Ok(());
         }
     };
+    // The messages borrow the consumer, which is dropped below.
+    drop(polled);
     let mut guard = core.lock().expect("ingest state lock");
     let result = run.and_then(|()| guard.close_batch(&consumer));
     if result.is_err() {
@@ -954,16 +1023,18 @@ fn client_error(context: &str, source: KafkaError) -> Error {
 }
 
 /// Parses a chunk in parallel, then accepts it in order (per partition).
-fn accept_chunk(core: &mut Core, polled: &[Polled], pseudo: &Pseudonymiser) -> Result<()> {
-    let prepared: Vec<Prepared> = polled
+fn accept_chunk(core: &mut Core, polled: &[Polled<'_>], pseudo: &Pseudonymiser) -> Result<()> {
+    // Client messages cannot be shared between threads; their payload slices can.
+    let payloads: Vec<Option<&[u8]>> = polled.iter().map(Polled::payload).collect();
+    let prepared: Vec<Prepared> = payloads
         .par_iter()
-        .map(|m| match &m.payload {
+        .map(|payload| match payload {
             Some(p) if p.len() > MAX_EVENT_BYTES => Prepared::Rejected {
                 rejection: Rejection::oversize(p.len()),
                 raw: pseudo.redact(&p[..MAX_EVENT_BYTES]),
                 size: p.len(),
             },
-            p => prepare(p.as_deref(), pseudo),
+            p => prepare(*p, pseudo),
         })
         .collect();
     let mut per_partition: HashMap<TopicPartition, (u64, u64, u64, i64)> = HashMap::new();
@@ -1016,7 +1087,7 @@ fn accept_chunk(core: &mut Core, polled: &[Polled], pseudo: &Pseudonymiser) -> R
 }
 
 /// Sends a quarantined message's original bytes to the dead-letter topic (at least once).
-fn send_dlq(dlq: &Dlq, topic: &str, m: &Polled, rejection: &Rejection) {
+fn send_dlq(dlq: &Dlq, topic: &str, m: &Polled<'_>, rejection: &Rejection) {
     let headers = OwnedHeaders::new()
         .insert(Header {
             key: "murmur.reason_code",
@@ -1032,11 +1103,11 @@ fn send_dlq(dlq: &Dlq, topic: &str, m: &Polled, rejection: &Rejection) {
         });
     // A null value stays null (not an empty one): the DLQ carries the message as it was.
     let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&dlq.topic).headers(headers);
-    if let Some(p) = &m.payload {
-        record = record.payload(p.as_slice());
+    if let Some(p) = m.payload() {
+        record = record.payload(p);
     }
-    if let Some(k) = &m.key {
-        record = record.key(k.as_slice());
+    if let Some(k) = m.key() {
+        record = record.key(k);
     }
     loop {
         match dlq.producer.send(record) {

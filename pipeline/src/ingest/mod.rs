@@ -3,8 +3,9 @@
 //!
 //! Per event: [`prepare`] (parse, validate, pseudonymise; pure, run in parallel), then
 //! [`Ingestor::accept`] (dedup, buffer; in source order). Buffers are per
-//! (table, date, source) and are written as one Parquet file each when they fill up, when
-//! the total buffered passes a bound, or when the source ends.
+//! (table, date, source) — one input file, or one Kafka topic with all its partitions — and
+//! are written as one Parquet file each when they fill up, when the total buffered passes a
+//! bound, or when the source ends.
 
 pub mod file;
 pub mod kafka;
@@ -15,8 +16,10 @@ use crate::contract::{self, Event, ReasonCode, Rejection};
 use crate::lake::{Lake, Table, day_of};
 use crate::pseudonym::Pseudonymiser;
 use crate::{Error, Result};
+use rows::FileRows;
 pub use rows::Row;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use writer::Writer;
 use xxhash_rust::xxh3::xxh3_128;
@@ -133,9 +136,32 @@ impl Stats {
     }
 }
 
+/// Hashes a key that already is a 128-bit xxh3 hash by folding it to 64 bits: hashing it
+/// again with SipHash was a visible part of ingest CPU.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u128 keys are hashed here; stay correct for anything else.
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = (n as u64) ^ ((n >> 64) as u64);
+    }
+}
+
+/// A set of xxh3-128 keys.
+type KeySet = std::collections::HashSet<u128, BuildHasherDefault<KeyHasher>>;
+
 #[derive(Default)]
 struct DayIds {
-    ids: HashSet<u128>,
+    ids: KeySet,
     last_used: u64,
 }
 
@@ -149,6 +175,8 @@ struct DedupIndex {
 struct Buffer {
     rows: Vec<Row>,
     positions: Vec<i64>,
+    /// The source (e.g. Kafka partition) of each row.
+    sources: Vec<usize>,
 }
 
 /// Turns prepared events into lake files, keeping each id once.
@@ -156,10 +184,14 @@ pub struct Ingestor {
     lake: Arc<Lake>,
     options: IngestOptions,
     index: DedupIndex,
-    quarantine_keys: HashSet<u128>,
+    quarantine_keys: KeySet,
+    /// Keyed by (table, day, group): sources that differ only by partition (the
+    /// partitions of one topic) share a group, and so a file per table and day.
     buffers: BTreeMap<(Table, i32, usize), Buffer>,
     buffered: usize,
     sources: Vec<Source>,
+    /// The group of each source: the index of the first source with its name and id.
+    groups: Vec<usize>,
     writer: Writer,
     stats: Stats,
     ingested_at: i64,
@@ -182,7 +214,11 @@ impl Ingestor {
     /// bad record seen again is not quarantined twice.
     pub fn new(lake: Arc<Lake>, options: IngestOptions) -> Result<Self> {
         let quarantine_keys = load_quarantine_keys(&lake)?;
-        let writer = Writer::start(lake.clone());
+        // Rows being written are bounded too: at most 1.5 × `max_buffered_events` rows are
+        // in memory. Half is enough for reading to go on while a Kafka batch (100,000 by
+        // default) or a file-ingest flush is written; the whole bound measured the same speed
+        // for ~100 MB more.
+        let writer = Writer::start(lake.clone(), options.max_buffered_events / 2);
         Ok(Ingestor {
             lake,
             options,
@@ -195,6 +231,7 @@ impl Ingestor {
             buffers: BTreeMap::new(),
             buffered: 0,
             sources: Vec::new(),
+            groups: Vec::new(),
             writer,
             stats: Stats::default(),
             ingested_at: chrono::Utc::now().timestamp_micros(),
@@ -222,8 +259,15 @@ impl Ingestor {
         if let Some(i) = self.sources.iter().position(|s| *s == source) {
             return i;
         }
+        let i = self.sources.len();
+        let group = self
+            .sources
+            .iter()
+            .position(|s| s.id == source.id && s.name == source.name)
+            .unwrap_or(i);
         self.sources.push(source);
-        self.sources.len() - 1
+        self.groups.push(group);
+        i
     }
 
     /// Counts so far.
@@ -272,18 +316,21 @@ impl Ingestor {
             }
         };
         *self.stats.accepted.entry(table.name()).or_default() += 1;
+        let group = self.groups[source];
         let buffer = self
             .buffers
-            .entry((table, day, source))
+            .entry((table, day, group))
             .or_insert_with(|| Buffer {
                 rows: Vec::new(),
                 positions: Vec::new(),
+                sources: Vec::new(),
             });
         buffer.rows.push(row);
         buffer.positions.push(position);
+        buffer.sources.push(source);
         self.buffered += 1;
         if buffer.rows.len() >= self.options.file_max_rows {
-            self.flush_buffer((table, day, source))?;
+            self.flush_buffer((table, day, group))?;
         }
         if self.buffered >= self.options.max_buffered_events {
             self.flush_all()?;
@@ -315,8 +362,8 @@ impl Ingestor {
         Ok(new)
     }
 
-    fn load_day_ids(&self, table: Table, day: i32) -> Result<HashSet<u128>> {
-        let mut ids = HashSet::new();
+    fn load_day_ids(&self, table: Table, day: i32) -> Result<KeySet> {
+        let mut ids = KeySet::default();
         let Some(column) = table.id_column() else {
             return Ok(ids);
         };
@@ -334,19 +381,15 @@ impl Ingestor {
         let Some(buffer) = self.buffers.remove(&key) else {
             return Ok(());
         };
-        let (table, day, source) = key;
+        let (table, day, group) = key;
         self.buffered -= buffer.rows.len();
-        let src = &self.sources[source];
-        let batch = rows::to_batch(
-            table,
-            &buffer.rows,
-            &buffer.positions,
-            src,
-            self.ingested_at,
-        )?;
-        let first = buffer.positions.first().copied().unwrap_or(0);
-        let last = buffer.positions.last().copied().unwrap_or(0);
-        let name = file_name(src, first, last);
+        let src = &self.sources[group];
+        let partitions: Vec<Option<i32>> = buffer
+            .sources
+            .iter()
+            .map(|s| self.sources[*s].partition)
+            .collect();
+        let name = file_name(src, &self.sources, &buffer);
         let mut path = Lake::file_path(table, day, &name);
         if self.lake.exists(&path)? {
             // Same source range written before with other rows (an earlier run that was
@@ -361,7 +404,15 @@ impl Ingestor {
                 &name.replace(".parquet", &format!("-{suffix}.parquet")),
             );
         }
-        self.writer.submit(table, path, batch)?;
+        let rows = FileRows {
+            table,
+            rows: buffer.rows,
+            positions: buffer.positions,
+            partitions,
+            source: src.clone(),
+            ingested_at: self.ingested_at,
+        };
+        self.writer.submit(path, rows)?;
         Ok(())
     }
 
@@ -414,11 +465,40 @@ impl Ingestor {
         self.stats.bytes_written = bytes;
         Ok(())
     }
+
+    /// Hands everything buffered to the writers without waiting and returns a ticket that
+    /// [`Ingestor::is_durable`] and [`Ingestor::wait_durable`] take: Kafka reads the next
+    /// batch while this one is written.
+    pub fn flush_for_ticket(&mut self) -> Result<u64> {
+        self.flush_all()?;
+        Ok(self.writer.ticket())
+    }
+
+    /// Whether everything flushed before `ticket` was taken is durable; fails if a write
+    /// failed.
+    pub fn is_durable(&mut self, ticket: u64) -> Result<bool> {
+        let durable = self.writer.is_durable(ticket)?;
+        self.update_written();
+        Ok(durable)
+    }
+
+    /// Waits until everything flushed before `ticket` was taken is durable.
+    pub fn wait_durable(&mut self, ticket: u64) -> Result<()> {
+        self.writer.wait_for(ticket)?;
+        self.update_written();
+        Ok(())
+    }
+
+    fn update_written(&mut self) {
+        let (files, bytes) = self.writer.written();
+        self.stats.files_written = files;
+        self.stats.bytes_written = bytes;
+    }
 }
 
 /// Keys (source id, partition, position) of every record already in quarantine.
-fn load_quarantine_keys(lake: &Lake) -> Result<HashSet<u128>> {
-    let mut quarantine_keys = HashSet::new();
+fn load_quarantine_keys(lake: &Lake) -> Result<KeySet> {
+    let mut quarantine_keys = KeySet::default();
     for path in lake.list_files(Table::Quarantine, None)? {
         for batch in
             lake.read_columns(&path, &["source_id", "source_partition", "source_position"])?
@@ -454,11 +534,41 @@ fn load_quarantine_keys(lake: &Lake) -> Result<HashSet<u128>> {
     Ok(quarantine_keys)
 }
 
-/// Deterministic file name from the source position range.
-fn file_name(src: &Source, first: i64, last: i64) -> String {
-    let id: String = src
-        .id
-        .chars()
+/// Deterministic file name from the source position range; for rows of several partitions,
+/// the partitions and a hash of each one's range.
+fn file_name(src: &Source, sources: &[Source], buffer: &Buffer) -> String {
+    // (partition, first, last) of each source in the buffer, in order of first appearance.
+    let mut ranges: Vec<(Option<i32>, i64, i64)> = Vec::new();
+    for (s, pos) in buffer.sources.iter().zip(&buffer.positions) {
+        let partition = sources[*s].partition;
+        match ranges.iter_mut().find(|r| r.0 == partition) {
+            Some(r) => r.2 = *pos,
+            None => ranges.push((partition, *pos, *pos)),
+        }
+    }
+    if let [(partition, first, last)] = ranges[..] {
+        return single_source_file_name(src, partition, first, last);
+    }
+    ranges.sort_unstable();
+    let parts: Vec<String> = ranges
+        .iter()
+        .map(|(p, _, _)| p.unwrap_or(-1).to_string())
+        .collect();
+    let key: String = ranges
+        .iter()
+        .map(|(p, first, last)| format!("{}:{first}-{last};", p.unwrap_or(-1)))
+        .collect();
+    format!(
+        "part-{}-p{}-{:016x}.parquet",
+        safe_id(&src.id),
+        parts.join("_"),
+        xxh3_128(key.as_bytes()) as u64
+    )
+}
+
+/// A source id as it may appear in a file name.
+fn safe_id(id: &str) -> String {
+    id.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
@@ -467,8 +577,13 @@ fn file_name(src: &Source, first: i64, last: i64) -> String {
             }
         })
         .take(64)
-        .collect();
-    match src.partition {
+        .collect()
+}
+
+/// File name of rows from one source: its id, partition and position range.
+fn single_source_file_name(src: &Source, partition: Option<i32>, first: i64, last: i64) -> String {
+    let id = safe_id(&src.id);
+    match partition {
         Some(p) => format!("part-{id}-{p}-{first:020}-{last:020}.parquet"),
         None => format!("part-{id}-{first:012}-{last:012}.parquet"),
     }

@@ -49,11 +49,45 @@ fn list_append(b: &mut ListBuilder<StringBuilder>, v: &Option<Vec<String>>) {
     }
 }
 
-/// Builds the record batch of a buffer of rows of one table and one source.
+/// The rows of one file, turned into a record batch by the writer thread that writes it
+/// (so the reading thread goes on reading).
+#[derive(Debug)]
+pub struct FileRows {
+    /// The table.
+    pub table: Table,
+    /// The rows.
+    pub rows: Vec<Row>,
+    /// Position (line, offset) of each row in its source.
+    pub positions: Vec<i64>,
+    /// Kafka partition of each row.
+    pub partitions: Vec<Option<i32>>,
+    /// Where the rows came from.
+    pub source: Source,
+    /// `ingested_at` of every row.
+    pub ingested_at: i64,
+}
+
+impl FileRows {
+    /// The record batch.
+    pub fn to_batch(&self) -> Result<RecordBatch> {
+        to_batch(
+            self.table,
+            &self.rows,
+            &self.positions,
+            &self.partitions,
+            &self.source,
+            self.ingested_at,
+        )
+    }
+}
+
+/// Builds the record batch of a buffer of rows of one table and one source id (the
+/// partition of each row in `partitions`).
 pub fn to_batch(
     table: Table,
     rows: &[Row],
     positions: &[i64],
+    partitions: &[Option<i32>],
     src: &Source,
     ingested_at: i64,
 ) -> Result<RecordBatch> {
@@ -68,10 +102,10 @@ pub fn to_batch(
     let mut id = strs();
     let mut part = Int32Builder::with_capacity(n);
     let mut at = ts();
-    for _ in 0..n {
+    for partition in partitions {
         name.append_value(&src.name);
         id.append_value(&src.id);
-        part.append_option(src.partition);
+        part.append_option(*partition);
         at.append_value(ingested_at);
     }
     cols.push(Arc::new(name.finish()));

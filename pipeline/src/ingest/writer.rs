@@ -1,14 +1,18 @@
-//! Background writers: encode record batches as Parquet and write them atomically, so
-//! encoding overlaps with parsing. A few threads share one bounded queue: encoding uses
-//! every core while the caller waits for a batch, and the fsync/create waits of different
-//! files overlap. The bound keeps memory bounded (at most `threads` batches being written
-//! plus `threads` queued).
+//! Background writers: build record batches of buffered rows, encode them as Parquet and
+//! write them atomically, so encoding overlaps with parsing. A few threads share one queue: encoding uses every core
+//! while the caller parses the next rows, and the fsync/create waits of different files
+//! overlap. The queue is bounded in rows (rows queued or being written), so memory stays
+//! bounded by the ingest settings.
+//!
+//! Every job gets a sequence number; [`Writer::ticket`] names everything submitted so far
+//! and [`Writer::is_durable`] says whether all of it is written, so a Kafka batch can record
+//! its offsets once its own files are durable while the next batch is already being read.
 
-use crate::lake::{Lake, Table};
+use super::rows::FileRows;
+use crate::lake::Lake;
 use crate::{Error, Result};
-use arrow::record_batch::RecordBatch;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Condvar, Mutex};
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 /// Writer threads. More than the 2 cores murmur is sized for: part of a write is waiting
@@ -16,9 +20,9 @@ use std::thread::JoinHandle;
 const THREADS: usize = 3;
 
 struct Job {
-    table: Table,
+    seq: u64,
     path: String,
-    batch: RecordBatch,
+    rows: FileRows,
 }
 
 #[derive(Default)]
@@ -31,60 +35,129 @@ struct Shared {
     bytes: u64,
     /// Jobs submitted and not finished yet.
     pending: usize,
+    queue: VecDeque<Job>,
+    /// Rows of the jobs queued or being written.
+    rows_in_flight: usize,
+    /// No more jobs will come: the threads stop once the queue is empty.
+    closed: bool,
+    /// Every job with a sequence number below this one is finished.
+    done_below: u64,
+    /// Finished jobs at or above `done_below` (jobs finish out of order).
+    done_ahead: BTreeSet<u64>,
+}
+
+struct State {
+    shared: Mutex<Shared>,
+    /// Signalled when a job is queued or the queue is closed.
+    work: Condvar,
+    /// Signalled when a job finishes.
+    done: Condvar,
+}
+
+impl State {
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().expect("writer state lock")
+    }
 }
 
 /// Handle to the writer threads.
 pub struct Writer {
-    tx: Option<SyncSender<Job>>,
     handles: Vec<JoinHandle<()>>,
-    shared: Arc<(Mutex<Shared>, Condvar)>,
+    state: Arc<State>,
+    /// Jobs submitted so far (the next sequence number).
+    submitted: u64,
+    /// Rows queued or being written above which `submit` waits.
+    max_rows_in_flight: usize,
 }
 
 impl Writer {
-    /// Starts the writer threads.
-    pub fn start(lake: Arc<Lake>) -> Writer {
-        let (tx, rx) = sync_channel::<Job>(THREADS);
-        let rx = Arc::new(Mutex::new(rx));
-        let shared = Arc::new((Mutex::new(Shared::default()), Condvar::new()));
+    /// Starts the writer threads; `submit` waits while more than `max_rows_in_flight` rows
+    /// are queued or being written.
+    pub fn start(lake: Arc<Lake>, max_rows_in_flight: usize) -> Writer {
+        let state = Arc::new(State {
+            shared: Mutex::new(Shared::default()),
+            work: Condvar::new(),
+            done: Condvar::new(),
+        });
         let handles = (0..THREADS)
             .map(|i| {
-                let (lake, rx, shared) = (lake.clone(), rx.clone(), shared.clone());
+                let (lake, state) = (lake.clone(), state.clone());
                 std::thread::Builder::new()
                     .name(format!("murmur-writer-{i}"))
-                    .spawn(move || run(lake, rx, shared))
+                    .spawn(move || run(lake, state))
                     .expect("spawning a writer thread")
             })
             .collect();
         Writer {
-            tx: Some(tx),
             handles,
-            shared,
+            state,
+            submitted: 0,
+            max_rows_in_flight: max_rows_in_flight.max(1),
         }
     }
 
     fn take_error(&self) -> Result<()> {
-        let mut shared = self.shared.0.lock().expect("writer state lock");
+        take_error(&mut self.state.lock())
+    }
+
+    /// Queues the rows of one file; fails with the writer's error if an earlier write
+    /// failed. Waits while too many rows are queued or being written.
+    pub fn submit(&mut self, path: String, file_rows: FileRows) -> Result<()> {
+        let rows = file_rows.rows.len();
+        let mut shared = self.state.lock();
+        take_error(&mut shared)?;
+        while shared.rows_in_flight > 0 && shared.rows_in_flight + rows > self.max_rows_in_flight {
+            shared = self.state.done.wait(shared).expect("writer state lock");
+            take_error(&mut shared)?;
+        }
+        let seq = self.submitted;
+        self.submitted += 1;
+        shared.pending += 1;
+        shared.rows_in_flight += rows;
+        shared.queue.push_back(Job {
+            seq,
+            path,
+            rows: file_rows,
+        });
+        drop(shared);
+        self.state.work.notify_one();
+        Ok(())
+    }
+
+    /// Names everything submitted so far, for [`Writer::is_durable`] and
+    /// [`Writer::wait_for`].
+    pub fn ticket(&self) -> u64 {
+        self.submitted
+    }
+
+    /// Whether every job submitted before `ticket` was taken is durable; fails if any write
+    /// failed.
+    pub fn is_durable(&self, ticket: u64) -> Result<bool> {
+        let mut shared = self.state.lock();
+        take_error(&mut shared)?;
+        Ok(shared.done_below >= ticket)
+    }
+
+    /// Waits until every job submitted before `ticket` was taken is durable.
+    pub fn wait_for(&self, ticket: u64) -> Result<()> {
+        let mut shared = self.state.lock();
+        while shared.done_below < ticket && shared.error.is_none() && shared.failed.is_none() {
+            shared = self.state.done.wait(shared).expect("writer state lock");
+        }
         take_error(&mut shared)
     }
 
-    /// Queues a batch; fails with the writer's error if an earlier write failed.
-    pub fn submit(&mut self, table: Table, path: String, batch: RecordBatch) -> Result<()> {
-        self.take_error()?;
-        self.shared.0.lock().expect("writer state lock").pending += 1;
-        let tx = self.tx.as_ref().expect("writer running");
-        if tx.send(Job { table, path, batch }).is_err() {
-            self.shared.0.lock().expect("writer state lock").pending -= 1;
-            self.take_error()?;
-        }
-        Ok(())
+    /// Files and bytes written so far.
+    pub fn written(&self) -> (u64, u64) {
+        let shared = self.state.lock();
+        (shared.files, shared.bytes)
     }
 
     /// Waits until everything queued is durable; returns (files, bytes) written so far.
     pub fn wait(&mut self) -> Result<(u64, u64)> {
-        let (lock, done) = &*self.shared;
-        let mut shared = lock.lock().expect("writer state lock");
+        let mut shared = self.state.lock();
         while shared.pending > 0 {
-            shared = done.wait(shared).expect("writer state lock");
+            shared = self.state.done.wait(shared).expect("writer state lock");
         }
         take_error(&mut shared)?;
         Ok((shared.files, shared.bytes))
@@ -94,12 +167,12 @@ impl Writer {
     pub fn finish(mut self) -> Result<(u64, u64)> {
         self.stop();
         self.take_error()?;
-        let shared = self.shared.0.lock().expect("writer state lock");
-        Ok((shared.files, shared.bytes))
+        Ok(self.written())
     }
 
     fn stop(&mut self) {
-        self.tx.take();
+        self.state.lock().closed = true;
+        self.state.work.notify_all();
         for h in self.handles.drain(..) {
             let _ = h.join();
         }
@@ -127,46 +200,88 @@ impl Drop for Writer {
     }
 }
 
-fn run(lake: Arc<Lake>, rx: Arc<Mutex<Receiver<Job>>>, shared: Arc<(Mutex<Shared>, Condvar)>) {
-    let (lock, done) = &*shared;
+fn run(lake: Arc<Lake>, state: Arc<State>) {
     loop {
-        // Hold the receiver only while taking a job, so the other threads can take theirs.
-        let job = rx.lock().expect("writer queue lock").recv();
-        let Ok(Job { table, path, batch }) = job else {
-            return; // Queue closed: the writer is finishing.
+        let (job, stopped) = {
+            let mut shared = state.lock();
+            loop {
+                if let Some(job) = shared.queue.pop_front() {
+                    break (job, shared.error.is_some() || shared.failed.is_some());
+                }
+                if shared.closed {
+                    return; // Queue closed and empty: the writer is finishing.
+                }
+                shared = state.work.wait(shared).expect("writer state lock");
+            }
         };
-        let stopped = {
-            let s = lock.lock().expect("writer state lock");
-            s.error.is_some() || s.failed.is_some()
-        };
+        let Job {
+            seq,
+            path,
+            rows: file_rows,
+        } = job;
+        let rows = file_rows.rows.len();
         // Stop writing after the first failure; nothing partial is left.
         let result = if stopped {
             None
         } else {
-            Some(lake.encode(table, &batch).and_then(|bytes| {
-                let n = bytes.len() as u64;
-                lake.put_atomic(&path, bytes).map(|()| n)
-            }))
+            Some(
+                file_rows
+                    .to_batch()
+                    .and_then(|batch| lake.encode(file_rows.table, &batch))
+                    .and_then(|bytes| {
+                        let n = bytes.len() as u64;
+                        lake.put_atomic(&path, bytes).map(|()| n)
+                    }),
+            )
         };
-        let mut s = lock.lock().expect("writer state lock");
+        drop(file_rows);
+        let mut s = state.lock();
         match result {
             Some(Ok(n)) => {
                 s.files += 1;
                 s.bytes += n;
-                tracing::debug!(file = %path, rows = batch.num_rows(), "Wrote lake file.");
+                tracing::debug!(file = %path, rows, "Wrote lake file.");
             }
             // Only the first failure is reported.
             Some(Err(e)) if s.error.is_none() && s.failed.is_none() => s.error = Some(e),
             Some(Err(_)) | None => {}
         }
         s.pending -= 1;
-        done.notify_all();
+        s.rows_in_flight -= rows;
+        s.done_ahead.insert(seq);
+        loop {
+            let next = s.done_below;
+            if !s.done_ahead.remove(&next) {
+                break;
+            }
+            s.done_below += 1;
+        }
+        drop(s);
+        state.done.notify_all();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::Source;
+    use crate::lake::Table;
+
+    /// No rows of the posts table.
+    fn no_rows() -> FileRows {
+        FileRows {
+            table: Table::Posts,
+            rows: Vec::new(),
+            positions: Vec::new(),
+            partitions: Vec::new(),
+            source: Source {
+                name: "test".into(),
+                id: "test".into(),
+                partition: None,
+            },
+            ingested_at: 0,
+        }
+    }
 
     /// After a failed write every later call fails too, and nothing more is written: a
     /// second `wait` (e.g. closing a batch again on shutdown) must not report success.
@@ -176,24 +291,15 @@ mod tests {
         let lake = Arc::new(Lake::open_local(dir.path()).expect("lake"));
         // A file where the day folder should be: the write cannot create its folder.
         std::fs::write(dir.path().join("posts/date=2026-01-01"), b"in the way").unwrap();
-        let batch = RecordBatch::new_empty(Table::Posts.schema());
-        let mut writer = Writer::start(lake.clone());
+        let mut writer = Writer::start(lake.clone(), 1000);
         writer
-            .submit(
-                Table::Posts,
-                "posts/date=2026-01-01/part-a.parquet".into(),
-                batch.clone(),
-            )
+            .submit("posts/date=2026-01-01/part-a.parquet".into(), no_rows())
             .expect("queued");
         assert!(matches!(writer.wait(), Err(Error::LakeIo { .. })));
         assert!(matches!(writer.wait(), Err(Error::Halted { .. })));
         assert!(
             writer
-                .submit(
-                    Table::Posts,
-                    "posts/date=2026-01-02/part-b.parquet".into(),
-                    batch
-                )
+                .submit("posts/date=2026-01-02/part-b.parquet".into(), no_rows())
                 .is_err()
         );
         assert!(writer.finish().is_err());
