@@ -219,6 +219,46 @@ fn kafka_ingest_keeps_each_valid_event_once_and_quarantines_bad_ones() {
     .collect();
     assert_eq!(reasons, want);
     no_partial_files(&s.lake());
+
+    // Lineage: each post row names the partition and offset it was first read from, also
+    // when a file holds the rows of several partitions. The topic is read back with an
+    // independent client.
+    let mut first: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for m in consume_all(&s.broker.bootstrap, &s.posts, 400, Duration::from_secs(60)) {
+        let Some(v) = m.value.as_deref() else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(v) else {
+            continue;
+        };
+        if let Some(id) = v["post_id"].as_str() {
+            let at = (i64::from(m.partition), m.offset);
+            let e = first.entry(id.to_string()).or_insert(at);
+            if at.0 == e.0 && at.1 < e.1 {
+                *e = at;
+            }
+        }
+    }
+    let rows = query_json(
+        s.path(),
+        &s.lake(),
+        "SELECT post_id, source_id, source_partition, source_position FROM posts",
+    );
+    assert_eq!(rows.len(), 350);
+    let partitions: BTreeSet<i64> = rows
+        .iter()
+        .map(|r| r["source_partition"].as_i64().unwrap())
+        .collect();
+    assert!(partitions.len() > 1, "{partitions:?}");
+    for r in &rows {
+        let id = r["post_id"].as_str().unwrap();
+        assert_eq!(r["source_id"], s.posts.as_str(), "{r}");
+        let at = (
+            r["source_partition"].as_i64().unwrap(),
+            r["source_position"].as_i64().unwrap(),
+        );
+        assert_eq!(Some(&at), first.get(id), "{r}");
+    }
 }
 
 /// (e) SIGTERM closes the open batch (even with a long flush interval) and exits 0.
