@@ -55,15 +55,12 @@ pub fn run(
     println!("3/3 Running jobs …");
     let rt = tokio::runtime::Runtime::new()?;
     let as_of = chrono::Utc::now().date_naive();
+    // One session for both jobs.
+    let ctx = rt.block_on(super::open_lake(&config))?;
+    let ctx = &ctx;
     let written = rt.block_on(async {
-        let ctx = murmur_jobs::session::open(
-            &config.lake.path,
-            &super::query::lake_tables(),
-            Some(&config.catalog.path),
-        )
-        .await?;
         murmur_jobs::jobs::overview::run(
-            &ctx,
+            ctx,
             &out.join("derived"),
             &out.join("reports"),
             as_of,
@@ -77,13 +74,7 @@ pub fn run(
     }
     // Rising topics for the last day of the sample, written beside the overview.
     let rising = rt.block_on(async {
-        let ctx = murmur_jobs::session::open(
-            &config.lake.path,
-            &super::query::lake_tables(),
-            Some(&config.catalog.path),
-        )
-        .await?;
-        let day = super::newest_post_day(&ctx).await?;
+        let day = super::newest_post_day(ctx).await?;
         let (as_of_us, as_of_label) = super::run_rising::parse_as_of(&day.to_string())?;
         let req = murmur_jobs::jobs::rising::Request {
             as_of_us,
@@ -94,7 +85,7 @@ pub fn run(
         };
         anyhow::Ok(
             murmur_jobs::jobs::rising::run(
-                &ctx,
+                ctx,
                 &out.join("derived"),
                 &req,
                 &config.topics,

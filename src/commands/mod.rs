@@ -47,6 +47,28 @@ pub fn interactive() -> bool {
     std::io::stderr().is_terminal()
 }
 
+/// Fails with a clear message unless the lake folder exists.
+pub fn require_lake(config: &Config) -> anyhow::Result<()> {
+    if !config.lake.path.is_dir() {
+        anyhow::bail!(
+            "lake folder {} does not exist; ingest something first or pass --lake DIR",
+            config.lake.path.display()
+        );
+    }
+    Ok(())
+}
+
+/// A query session over the lake's tables and, when its folder exists, the catalog's.
+pub async fn open_lake(config: &Config) -> anyhow::Result<murmur_jobs::session::SessionContext> {
+    require_lake(config)?;
+    let catalog = config
+        .catalog
+        .path
+        .is_dir()
+        .then_some(config.catalog.path.as_path());
+    Ok(murmur_jobs::session::open(&config.lake.path, &query::lake_tables(), catalog).await?)
+}
+
 /// Where derived tables live: `--derived`, else `derived/` beside the lake folder.
 pub fn derived_dir(config: &Config, flag: Option<&Path>) -> PathBuf {
     match flag {

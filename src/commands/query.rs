@@ -69,25 +69,14 @@ pub fn run(
     extra: &[ExtraTable],
     timing: bool,
 ) -> anyhow::Result<ExitCode> {
-    if !config.lake.path.is_dir() {
-        anyhow::bail!(
-            "lake folder {} does not exist; ingest something first or pass --lake DIR",
-            config.lake.path.display()
-        );
-    }
     let rt = tokio::runtime::Runtime::new()?;
     let started = Instant::now();
     let batches = rt.block_on(async {
-        let catalog = config
-            .catalog
-            .path
-            .is_dir()
-            .then_some(config.catalog.path.as_path());
-        let ctx = murmur_jobs::session::open(&config.lake.path, &lake_tables(), catalog).await?;
+        let ctx = super::open_lake(config).await?;
         for t in extra {
             murmur_jobs::session::register_parquet(&ctx, &t.name, &t.path).await?;
         }
-        murmur_jobs::session::query(&ctx, sql).await
+        anyhow::Ok(murmur_jobs::session::query(&ctx, sql).await?)
     })?;
     if timing {
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();

@@ -71,13 +71,6 @@ pub fn parse_as_of(text: &str) -> anyhow::Result<(i64, String)> {
 
 /// Runs the job and prints the ranking.
 pub fn run(config: &Config, args: &RisingArgs) -> anyhow::Result<ExitCode> {
-    let lake = &config.lake.path;
-    if !lake.is_dir() {
-        anyhow::bail!(
-            "lake folder {} does not exist; ingest something first or pass --lake DIR",
-            lake.display()
-        );
-    }
     let derived = super::derived_dir(config, args.derived.as_deref());
     let window = match args.window {
         WindowArg::Hour => Window::Hour,
@@ -87,12 +80,7 @@ pub fn run(config: &Config, args: &RisingArgs) -> anyhow::Result<ExitCode> {
     let given = args.as_of.as_deref().map(parse_as_of).transpose()?;
     let rt = tokio::runtime::Runtime::new()?;
     let report = rt.block_on(async {
-        let catalog = config
-            .catalog
-            .path
-            .is_dir()
-            .then_some(config.catalog.path.as_path());
-        let ctx = murmur_jobs::session::open(lake, &super::query::lake_tables(), catalog).await?;
+        let ctx = super::open_lake(config).await?;
         let (as_of_us, as_of_label) = match given {
             Some(g) => g,
             None => {

@@ -43,18 +43,13 @@ fn parse_as_of(text: &str) -> anyhow::Result<NaiveDate> {
 /// Runs the job and prints its result.
 pub fn run(config: &Config, args: &SentimentArgs) -> anyhow::Result<ExitCode> {
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
+    super::require_lake(config)?;
     let lake = &config.lake.path;
-    if !lake.is_dir() {
-        anyhow::bail!(
-            "lake folder {} does not exist; ingest something first or pass --lake DIR",
-            lake.display()
-        );
-    }
     let derived = super::derived_dir(config, args.derived.as_deref());
     let refreshed = sentiment_scores::refresh(lake, &derived, &Analyzer::new())?;
     let rt = tokio::runtime::Runtime::new()?;
     let outcome = rt.block_on(async {
-        let ctx = murmur_jobs::session::open(lake, &super::query::lake_tables(), None).await?;
+        let ctx = super::open_lake(config).await?;
         let as_of = match as_of {
             Some(d) => d,
             None => super::newest_post_day(&ctx).await?,
