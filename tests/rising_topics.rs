@@ -27,7 +27,7 @@ fn org(seed: u64) -> Org {
     let d = dir.path();
     // Posts only: the ranking's quality does not depend on feedback, and it keeps the test
     // quick. (Resources and content gaps are checked in the shape test below.)
-    let truth = sample_org(d, PEOPLE, WEEKS, seed);
+    let truth = sample_org(d, PEOPLE, WEEKS, seed, false);
     let mut thread_topic = HashMap::new();
     let csv = std::fs::read_to_string(d.join("sample/truth_posts.csv")).unwrap();
     for line in csv.lines().skip(1) {
@@ -304,27 +304,7 @@ fn rising_quality_seed_3() {
 fn rising_json_outputs_and_errors() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(run(
-        d,
-        &[
-            "fixtures", "generate", "--people", "1500", "--weeks", "12", "--seed", "5", "--out",
-            "sample",
-        ],
-    ));
-    ok(run(
-        d,
-        &[
-            "--lake",
-            "lake",
-            "ingest",
-            "file",
-            "sample/posts.jsonl",
-            "sample/feedback.jsonl",
-        ],
-    ));
-    let truth: Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("sample/truth.json")).unwrap())
-            .unwrap();
+    let truth = sample_org(d, 1500, 12, 5, true);
     let peak = truth["topics"]
         .as_array()
         .unwrap()
@@ -409,19 +389,7 @@ fn rising_json_outputs_and_errors() {
     assert_eq!(v["topics"], v2["topics"]);
     assert_eq!(std::fs::read_dir(&dir_out).unwrap().count(), 2);
     // A table for people.
-    let table = ok(run(
-        d,
-        &[
-            "--lake",
-            "lake",
-            "--catalog",
-            "sample/catalog",
-            "run",
-            "rising",
-            "--as-of",
-            &peak.to_string(),
-        ],
-    ));
+    let table = ok(run(d, &args[..args.len() - 2]));
     assert!(
         table.contains("Rising topics, day window ending"),
         "{table}"

@@ -62,7 +62,7 @@ fn check_shape(v: &Value, as_of: NaiveDate) {
 fn quality(seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let truth = sample_org(d, 2500, 12, seed);
+    let truth = sample_org(d, 2500, 12, seed, false);
     let topics = truth["topics"].as_array().unwrap();
     // Topics are tags until the topic model exists: a truth topic is known by the tags no
     // other topic uses.
@@ -388,7 +388,7 @@ fn bad_as_of_and_missing_lake_name_the_problem() {
 fn shifts_use_the_topic_model_when_it_has_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let truth = sample_org(d, 2500, 12, 4);
+    let truth = sample_org(d, 2500, 12, 4, false);
     let shift = truth["topics"]
         .as_array()
         .unwrap()

@@ -51,8 +51,15 @@ pub fn ok(o: Output) -> String {
 }
 
 /// Generates the sample organisation into `dir/sample` (people × weeks, seeded), ingests
-/// its posts only into `dir/lake`, and returns its planted truth (`sample/truth.json`).
-pub fn sample_org(dir: &Path, people: u32, weeks: u32, seed: u64) -> serde_json::Value {
+/// its posts (and, with `feedback`, its feedback) into `dir/lake`, and returns its planted
+/// truth (`sample/truth.json`).
+pub fn sample_org(
+    dir: &Path,
+    people: u32,
+    weeks: u32,
+    seed: u64,
+    feedback: bool,
+) -> serde_json::Value {
     let (people, weeks, seed) = (people.to_string(), weeks.to_string(), seed.to_string());
     ok(run(
         dir,
@@ -61,10 +68,11 @@ pub fn sample_org(dir: &Path, people: u32, weeks: u32, seed: u64) -> serde_json:
             "--out", "sample",
         ],
     ));
-    ok(run(
-        dir,
-        &["--lake", "lake", "ingest", "file", "sample/posts.jsonl"],
-    ));
+    let mut ingest = vec!["--lake", "lake", "ingest", "file", "sample/posts.jsonl"];
+    if feedback {
+        ingest.push("sample/feedback.jsonl");
+    }
+    ok(run(dir, &ingest));
     serde_json::from_str(&std::fs::read_to_string(dir.join("sample/truth.json")).unwrap()).unwrap()
 }
 
