@@ -351,7 +351,8 @@ fn rising_json_outputs_and_errors() {
         ] {
             assert!(t[k].is_array(), "{k} in {t}");
         }
-        assert!(t["posts"].as_u64().unwrap() >= 5);
+        let (posts, threads) = (t["posts"].as_u64().unwrap(), t["threads"].as_u64().unwrap());
+        assert!(posts >= 5 && (3..=posts).contains(&threads), "{t}");
         assert!(t["content_gap"].is_boolean());
         let score = t["score"].as_f64().unwrap();
         assert!(score <= last, "ordered by score");
@@ -394,6 +395,17 @@ fn rising_json_outputs_and_errors() {
         table.contains("Rising topics, day window ending"),
         "{table}"
     );
+    // The thread rule is applied: asking for more threads than the whole lake holds ranks
+    // nothing.
+    let strict = murmur()
+        .current_dir(d)
+        .env("MURMUR__PRIVACY__KEY", KEY)
+        .env("MURMUR__RISING__MIN_THREADS", "1000000")
+        .args(args)
+        .output()
+        .unwrap();
+    let strict: Value = serde_json::from_str(&ok(strict)).unwrap();
+    assert_eq!(strict["topics"], serde_json::json!([]), "{strict}");
     // A bad --as-of names the flag and what was expected.
     let bad = run(
         d,

@@ -130,8 +130,14 @@ fn print_table(out: &mut dyn Write, r: &Report) -> std::io::Result<()> {
         )?;
         writeln!(
             out,
-            "    {} posts in {} h vs {:.1} expected ({} level), growth ×{:.1}, first seen {}",
-            t.posts, t.counted_hours, t.baseline, t.baseline_basis, t.growth, t.first_seen
+            "    {} posts ({} threads) in {} h vs {:.1} expected ({} level), growth ×{:.1}, first seen {}",
+            t.posts,
+            t.threads,
+            t.counted_hours,
+            t.baseline,
+            t.baseline_basis,
+            t.growth,
+            t.first_seen
         )?;
         let drivers: Vec<String> = t.issue_drivers.iter().map(|d| d.0.clone()).collect();
         writeln!(

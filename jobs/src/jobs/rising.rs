@@ -10,7 +10,7 @@ use crate::columns::Columns;
 use crate::text::Tokenizer;
 use crate::topics::issue_type::Classifier;
 use crate::topics::registry::Registry;
-use crate::topics::trend::{Model, Series};
+use crate::topics::trend::{Model, Reading, Series};
 use crate::topics::vectors::ThreadText;
 use crate::topics::{self, TopicSettings};
 use crate::{Error, Result, sql};
@@ -44,8 +44,10 @@ pub struct RisingSettings {
     /// A topic is rising when its posts are at least this many standard deviations above
     /// expected…
     pub min_z: f64,
-    /// …and it has at least this many posts in the window.
+    /// …and it has at least this many posts in the window…
     pub min_posts: u64,
+    /// …in at least this many threads (one or two busy conversations are not a trend).
+    pub min_threads: u64,
     /// A resource counts as effective with at least this helpful share…
     pub effective_helpful_share: f64,
     /// …over at least this many helpful/not-helpful judgements (or this many ratings with a
@@ -73,6 +75,7 @@ impl Default for RisingSettings {
             share_wobble: 0.25,
             min_z: 3.0,
             min_posts: 5,
+            min_threads: 3,
             effective_helpful_share: 0.6,
             effective_min_judgements: 5,
             effective_mean_rating: 3.5,
@@ -209,6 +212,8 @@ pub struct RisingTopic {
     pub score: f64,
     /// Posts in the hours counted (`counted_hours`).
     pub posts: u64,
+    /// Threads those posts belong to.
+    pub threads: u64,
     /// Hours the count covers: the window, or for the daily ranking the last 72 hours when
     /// those show the stronger rise (a quiet weekend day does not hide a rising topic).
     pub counted_hours: i64,
@@ -487,6 +492,7 @@ pub async fn run(
     let mut thread_index: HashMap<&str, usize> = HashMap::new();
     let mut threads: Vec<ThreadText> = Vec::new();
     let mut sizes: Vec<u64> = Vec::new();
+    let mut post_thread: Vec<usize> = Vec::with_capacity(posts.post_id.len());
     for i in 0..posts.post_id.len() {
         let tid = posts.thread_id[i].as_str();
         let opening = posts.post_id[i] == posts.thread_id[i];
@@ -499,11 +505,13 @@ pub async fn run(
         match thread_index.get(tid) {
             Some(&t) => {
                 sizes[t] += 1;
+                post_thread.push(t);
                 if opening {
                     threads[t] = text();
                 }
             }
             None => {
+                post_thread.push(threads.len());
                 thread_index.insert(tid, threads.len());
                 threads.push(text());
                 sizes.push(1);
@@ -575,25 +583,55 @@ pub async fn run(
         share_wobble: rs.share_wobble,
     };
     let hours_len = req.window.hours();
+    // Threads with posts in the window, per topic: the window's and the last 72 hours'.
+    let threads_in = |hours: i64| {
+        let from = req.as_of_us - hours * HOUR_US;
+        let mut seen = vec![false; threads.len()];
+        let mut n = vec![0u64; fitted.topics.len()];
+        for (&t, &at) in post_thread.iter().zip(&posts.created_us) {
+            if (from..req.as_of_us).contains(&at) && !std::mem::replace(&mut seen[t], true) {
+                if let Some(k) = fitted.assignment[t] {
+                    n[k] += 1;
+                }
+            }
+        }
+        n
+    };
+    let window_threads = threads_in(hours_len);
+    let three_day_threads = if req.window == Window::Day {
+        threads_in(72)
+    } else {
+        Vec::new()
+    };
     // The daily ranking also reads the last three days and keeps the stronger signal, so a
     // quiet weekend day does not hide a problem that has been rising all week.
-    let readings: Vec<_> = counts
+    let readings: Vec<Counted> = counts
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(t, c)| {
             let series = Series {
                 start_us: history_from,
                 topic: c,
                 total: &total,
             };
-            let r = model.read(&series, req.as_of_us, hours_len);
+            let r = Counted {
+                reading: model.read(&series, req.as_of_us, hours_len),
+                hours: hours_len,
+                threads: window_threads[t],
+            };
             if req.window != Window::Day {
-                return (r, hours_len);
+                return r;
             }
-            let three = model.read(&series, req.as_of_us, 72);
-            if three.z > r.z && three.posts >= rs.min_posts {
-                (three, 72)
+            let three = Counted {
+                reading: model.read(&series, req.as_of_us, 72),
+                hours: 72,
+                threads: three_day_threads[t],
+            };
+            let stronger = three.reading.z > r.reading.z;
+            if (stronger && three.enough(rs)) || (three.enough(rs) && !r.enough(rs)) {
+                three
             } else {
-                (r, hours_len)
+                r
             }
         })
         .collect();
@@ -609,12 +647,14 @@ pub async fn run(
         .map(|c| c[window_hours_from..].iter().sum::<u64>())
         .sum();
 
-    for (t, (r, h)) in readings.iter().enumerate() {
+    for (t, c) in readings.iter().enumerate() {
+        let r = &c.reading;
         tracing::debug!(
             topic = %fitted.topics[t].id,
             label = %fitted.topics[t].label,
             posts = r.posts,
-            hours = h,
+            threads = c.threads,
+            hours = c.hours,
             expected = r.expected,
             basis = r.basis,
             z = r.z,
@@ -623,7 +663,7 @@ pub async fn run(
     }
     // Only rising topics are described and ranked.
     let rising: Vec<usize> = (0..fitted.topics.len())
-        .filter(|&t| readings[t].0.posts >= rs.min_posts && readings[t].0.z >= rs.min_z)
+        .filter(|&t| readings[t].enough(rs) && readings[t].reading.z >= rs.min_z)
         .collect();
     // Details and issue-type counts only when something is rising.
     let (details, all_counts, post_topic) = if rising.is_empty() {
@@ -653,7 +693,11 @@ pub async fn run(
     let mut out = Vec::new();
     for &t in &rising {
         let topic = &fitted.topics[t];
-        let (r, counted_hours) = &readings[t];
+        let Counted {
+            reading: r,
+            hours: counted_hours,
+            threads: thread_count,
+        } = &readings[t];
         let recent_from = req.as_of_us - (hours_len.max(24 * 14)) * HOUR_US;
         let idx: Vec<usize> = (0..posts.post_id.len())
             .filter(|&i| post_topic[i] == Some(t) && posts.created_us[i] >= recent_from)
@@ -722,6 +766,7 @@ pub async fn run(
             terms: topic.terms.clone(),
             score: round(score, 3),
             posts: r.posts,
+            threads: *thread_count,
             counted_hours: *counted_hours,
             baseline: round(r.expected, 2),
             baseline_basis: r.basis.to_string(),
@@ -980,6 +1025,10 @@ fn write_ranking(
             Arc::new(UInt64Array::from_iter_values(t.iter().map(|x| x.posts))),
         ),
         (
+            "threads",
+            Arc::new(UInt64Array::from_iter_values(t.iter().map(|x| x.threads))),
+        ),
+        (
             "baseline",
             Arc::new(Float64Array::from_iter_values(t.iter().map(|x| x.baseline))),
         ),
@@ -1062,5 +1111,19 @@ mod erased {
         fn to_json(&self) -> String {
             serde_json::to_string(self).expect("plain data serialises")
         }
+    }
+}
+
+/// A topic's reading over the hours counted, with the threads its posts belong to.
+struct Counted {
+    reading: Reading,
+    hours: i64,
+    threads: u64,
+}
+
+impl Counted {
+    /// Enough posts, from enough threads, to call it a rise at all.
+    fn enough(&self, rs: &RisingSettings) -> bool {
+        self.reading.posts >= rs.min_posts && self.threads >= rs.min_threads
     }
 }
