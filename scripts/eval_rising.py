@@ -5,7 +5,8 @@ Generates the organisation (unless --sample exists), ingests it, runs the daily 
 every day from --warmup-days after the start to the end, and reports per planted emerging
 problem the detection delay (days from onset to its first day in the top 5), whether it
 stays in the top 5 while it grows (onset .. peak), whether the recurring topic ever enters
-the top 5, false alarms per week, and id stability of every topic over weekly runs.
+the top 5 (days less than a month into the data, before one cycle of its rhythm can have
+been seen, are listed apart), false alarms per week, and id stability of every topic over weekly runs.
 
 A top-5 entry is matched to the planted topic most of its threads belong to
 (truth_posts.csv). A false alarm is an entry whose planted topic is no emerging problem and
@@ -103,7 +104,15 @@ def main():
         if delay is not None:
             delays.append(delay)
     result["median_delay_days"] = statistics.median(delays) if delays else None
-    result["recurring_in_top"] = [str(d) for d, e in top_by_day.items() if any(p in recurring for _, p, _ in e)]
+    # A monthly rhythm can only be known once one cycle is in the history: days less than a
+    # month after the data starts are reported apart (the job has nothing to compare them with).
+    def one_cycle_seen(d):
+        m = d.month - 1 or 12
+        y = d.year - (d.month == 1)
+        return date(y, m, min(d.day, 28)) >= start
+    in_top = [d for d, e in sorted(top_by_day.items()) if any(p in recurring for _, p, _ in e)]
+    result["recurring_in_top"] = [str(d) for d in in_top if one_cycle_seen(d)]
+    result["recurring_in_top_first_cycle"] = [str(d) for d in in_top if not one_cycle_seen(d)]
     weeks = len(top_by_day) / 7
     result["false_alarms"] = len(false_alarms)
     result["false_alarms_per_week"] = round(len(false_alarms) / weeks, 2) if weeks else None
