@@ -6,38 +6,18 @@
 
 use crate::{Error, Result};
 use hmac::{Hmac, Mac};
-use rustc_hash::FxHashMap;
 use sha2::Sha256;
-use std::cell::RefCell;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Shortest key accepted, in bytes.
 pub const MIN_KEY_BYTES: usize = 16;
 /// Hex characters kept from the HMAC (128 bits).
 const PSEUDONYM_HEX: usize = 32;
 
-/// Pseudonyms remembered per thread before the thread's cache is emptied (~5 MB).
-const CACHE_MAX_IDS: usize = 50_000;
-
-/// Tells pseudonymisers with different keys apart in the per-thread caches.
-static NEXT_KEY_ID: AtomicU64 = AtomicU64::new(0);
-
-/// Raw id -> pseudonym (hex digits).
-type Cache = FxHashMap<Box<str>, [u8; PSEUDONYM_HEX]>;
-
-thread_local! {
-    /// Recent pseudonyms of this thread: (key id, cache). Authors and users recur in event
-    /// after event, and a lookup costs a fraction of an HMAC.
-    static CACHE: RefCell<(u64, Cache)> = RefCell::new((u64::MAX, Cache::default()));
-}
-
 /// Maps raw ids to pseudonyms. Cheap to clone; the keyed state is precomputed once.
 #[derive(Clone)]
 pub struct Pseudonymiser {
     mac: Hmac<Sha256>,
-    /// Identifies the key in the per-thread caches (clones share it).
-    key_id: u64,
 }
 
 impl std::fmt::Debug for Pseudonymiser {
@@ -57,10 +37,7 @@ impl Pseudonymiser {
         }
         let mac = Hmac::<Sha256>::new_from_slice(key)
             .map_err(|e| Error::Key(format!("unusable key: {e}")))?;
-        Ok(Pseudonymiser {
-            mac,
-            key_id: NEXT_KEY_ID.fetch_add(1, Ordering::Relaxed),
-        })
+        Ok(Pseudonymiser { mac })
     }
 
     /// A pseudonymiser for a key written as hex (as in `privacy.key`).
@@ -79,29 +56,13 @@ impl Pseudonymiser {
 
     /// The pseudonym of a raw id: 32 hex characters of HMAC-SHA256(key, id).
     pub fn pseudonymise(&self, raw_id: &str) -> String {
-        let hex = CACHE.with_borrow_mut(|(key_id, cache)| {
-            if *key_id != self.key_id || cache.len() >= CACHE_MAX_IDS {
-                *key_id = self.key_id;
-                cache.clear();
-            }
-            if let Some(hex) = cache.get(raw_id) {
-                return *hex;
-            }
-            let hex = self.hmac_hex(raw_id);
-            cache.insert(raw_id.into(), hex);
-            hex
-        });
-        String::from_utf8(hex.to_vec()).expect("hex digits are ASCII")
-    }
-
-    fn hmac_hex(&self, raw_id: &str) -> [u8; PSEUDONYM_HEX] {
         let mut mac = self.mac.clone();
         mac.update(raw_id.as_bytes());
         let digest = mac.finalize().into_bytes();
         let mut out = [0u8; PSEUDONYM_HEX];
         hex::encode_to_slice(&digest[..PSEUDONYM_HEX / 2], &mut out)
             .expect("the output holds two hex digits per byte");
-        out
+        String::from_utf8(out.to_vec()).expect("hex digits are ASCII")
     }
 
     /// Replaces the values of `"author_id"` and `"user_id"` in raw (possibly broken) JSON
@@ -203,23 +164,6 @@ mod tests {
         let other = Pseudonymiser::new(b"another key, 16+ bytes long").unwrap();
         assert_ne!(a, other.pseudonymise("emp-000042"));
         assert!(!a.contains("emp"));
-    }
-
-    #[test]
-    fn cached_pseudonyms_are_the_hmac_and_keep_keys_apart() {
-        let (a, b) = (
-            p(),
-            Pseudonymiser::new(b"another key, 16+ bytes long").unwrap(),
-        );
-        for _ in 0..2 {
-            assert_eq!(a.pseudonymise("emp-7").as_bytes(), a.hmac_hex("emp-7"));
-            assert_eq!(b.pseudonymise("emp-7").as_bytes(), b.hmac_hex("emp-7"));
-            assert_ne!(a.pseudonymise("emp-7"), b.pseudonymise("emp-7"));
-        }
-        for i in 0..CACHE_MAX_IDS + 10 {
-            let id = format!("u{i}");
-            assert_eq!(a.pseudonymise(&id).as_bytes(), a.hmac_hex(&id));
-        }
     }
 
     #[test]
