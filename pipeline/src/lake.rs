@@ -1,7 +1,7 @@
 //! The lake: date-partitioned Parquet tables behind the `object_store` API.
 //!
-//! Layout: `<table>/date=YYYY-MM-DD/part-<source>-<first>-<last>.parquet`, zstd-compressed,
-//! timestamps as UTC microseconds. A file is written under a hidden temporary name
+//! Layout: `<table>/date=YYYY-MM-DD/part-<source>-<first>-<last>.parquet`, zstd-compressed
+//! (but for small columns, see [`Lake::encode`]), timestamps as UTC microseconds. A file is written under a hidden temporary name
 //! (`.tmp-…`, ignored by every reader), fsynced, then renamed, so readers see whole files
 //! or nothing. Names are deterministic from the source position, so re-ingesting the same
 //! input produces the same names rather than new rows.
