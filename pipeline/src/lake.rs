@@ -1,7 +1,7 @@
 //! The lake: date-partitioned Parquet tables behind the `object_store` API.
 //!
-//! Layout: `<table>/date=YYYY-MM-DD/part-<source>-<first>-<last>.parquet`, zstd-compressed,
-//! timestamps as UTC microseconds. A file is written under a hidden temporary name
+//! Layout: `<table>/date=YYYY-MM-DD/part-<source>-<first>-<last>.parquet`, zstd-compressed
+//! (but for small columns, see [`Lake::encode`]), timestamps as UTC microseconds. A file is written under a hidden temporary name
 //! (`.tmp-…`, ignored by every reader), fsynced, then renamed, so readers see whole files
 //! or nothing. Names are deterministic from the source position, so re-ingesting the same
 //! input produces the same names rather than new rows.
@@ -16,6 +16,7 @@ use object_store::{
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -56,12 +57,50 @@ impl Table {
         }
     }
 
+    /// Columns holding a different value in every row (no Parquet dictionary).
+    fn unique_columns(self) -> &'static [&'static str] {
+        match self {
+            Table::Posts => &["post_id", "body", "source_position"],
+            Table::Feedback => &["event_id", "source_position"],
+            Table::Quarantine => &["raw", "source_position"],
+        }
+    }
+
     /// The Arrow schema of the table's files (the `date` partition column is in the path).
     pub fn schema(self) -> SchemaRef {
         static SCHEMAS: OnceLock<[SchemaRef; 3]> = OnceLock::new();
         let all = SCHEMAS.get_or_init(|| [posts_schema(), feedback_schema(), quarantine_schema()]);
         all[self as usize].clone()
     }
+}
+
+/// Columns stored without compression in every table: categories, flags and per-batch
+/// constants (see [`Lake::encode`]).
+const UNCOMPRESSED_COLUMNS: &[&str] = &[
+    "kind",
+    "team",
+    "role",
+    "site",
+    "channel",
+    "accepted",
+    "type",
+    "value",
+    "reason_code",
+    "field",
+    "source_name",
+    "source_id",
+    "source_partition",
+    "ingested_at",
+];
+
+/// A column whose values take fewer bytes than this in a file is stored uncompressed.
+const MIN_COMPRESSED_BYTES: usize = 1024;
+
+/// Bytes of an array's buffers (values, offsets, validity), children included.
+fn value_bytes(data: &arrow::array::ArrayData) -> usize {
+    let own: usize = data.buffers().iter().map(|b| b.len()).sum();
+    let validity = data.nulls().map_or(0, |n| n.buffer().len());
+    own + validity + data.child_data().iter().map(value_bytes).sum::<usize>()
 }
 
 /// UTC timestamp in microseconds, the lake's one time type.
@@ -244,23 +283,66 @@ impl Lake {
         table: Table,
         batch: &arrow::record_batch::RecordBatch,
     ) -> Result<Vec<u8>> {
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(
-                ZstdLevel::try_new(self.zstd_level).unwrap_or_default(),
-            ))
-            .set_max_row_group_row_count(Some(1 << 20))
-            .set_created_by(format!("murmur {}", env!("CARGO_PKG_VERSION")))
-            .build();
         let perr = |source| Error::Parquet {
             path: table.name().to_string(),
             source,
         };
         let mut buf = Vec::with_capacity(1 << 20);
-        let mut writer =
-            ArrowWriter::try_new(&mut buf, batch.schema(), Some(props)).map_err(perr)?;
+        let mut writer = ArrowWriter::try_new(
+            &mut buf,
+            batch.schema(),
+            Some(self.writer_properties(table, batch)),
+        )
+        .map_err(perr)?;
         writer.write(batch).map_err(perr)?;
         writer.close().map_err(perr)?;
         Ok(buf)
+    }
+
+    /// Parquet settings for a batch of a table: zstd, except for columns that are small by
+    /// nature or small in this batch.
+    fn writer_properties(
+        &self,
+        table: Table,
+        batch: &arrow::record_batch::RecordBatch,
+    ) -> WriterProperties {
+        let mut builder = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(self.zstd_level).unwrap_or_default(),
+            ))
+            .set_max_row_group_row_count(Some(1 << 20))
+            .set_created_by(format!("murmur {}", env!("CARGO_PKG_VERSION")));
+        // Categories, flags and per-batch constants take a few bytes per page once
+        // dictionary- and run-length-encoded; a zstd frame makes them larger, and each
+        // compressed column chunk costs a compression context (and its CPU feature probe).
+        for column in UNCOMPRESSED_COLUMNS {
+            builder = builder
+                .set_column_compression(ColumnPath::from(*column), Compression::UNCOMPRESSED);
+        }
+        // Each compressed column chunk costs a zstd compression and decompression context
+        // (parquet makes both), and zstd probes the CPU's features for each with `cpuid`,
+        // which takes microseconds in a virtual machine: ~25 µs a chunk here. Not worth it
+        // for a column with no values in this file (optional fields nobody sent) or a
+        // few hundred bytes of them.
+        for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+            if column.null_count() == column.len()
+                || value_bytes(&column.to_data()) < MIN_COMPRESSED_BYTES
+            {
+                let path = match field.data_type() {
+                    DataType::List(item) => {
+                        vec![field.name().clone(), "list".into(), item.name().clone()]
+                    }
+                    _ => vec![field.name().clone()],
+                };
+                builder = builder
+                    .set_column_compression(ColumnPath::new(path), Compression::UNCOMPRESSED);
+            }
+        }
+        // Unique per row: a dictionary only costs hashing and makes the page larger.
+        for column in table.unique_columns() {
+            builder = builder.set_column_dictionary_enabled(ColumnPath::from(*column), false);
+        }
+        builder.build()
     }
 
     /// Whether an object exists.

@@ -16,7 +16,7 @@
 //! - On revocation the open batch is closed before the partitions are given up (classic,
 //!   eager rebalancing), so the next owner starts exactly after it.
 
-use super::{IngestOptions, Ingestor, Prepared, Source, Stats, prepare};
+use super::{Accepted, IngestOptions, Ingestor, Prepared, Source, Stats, prepare};
 use crate::contract::{MAX_EVENT_BYTES, Rejection};
 use crate::lake::Lake;
 use crate::pseudonym::Pseudonymiser;
@@ -31,6 +31,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, Prod
 use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -377,9 +378,10 @@ struct Core {
     lake: Arc<Lake>,
     ingestor: Ingestor,
     topics: [String; 2],
-    sources: HashMap<TopicPartition, usize>,
+    /// These two are looked up once per message, so hashed with FxHash.
+    sources: FxHashMap<TopicPartition, usize>,
     /// Last offset accepted per partition in this assignment.
-    consumed: HashMap<TopicPartition, i64>,
+    consumed: FxHashMap<TopicPartition, i64>,
     /// Last offset recorded in a marker per partition.
     marked: HashMap<TopicPartition, i64>,
     batch_events: usize,
@@ -810,8 +812,8 @@ pub fn ingest_kafka(
         lake: lake.clone(),
         ingestor: Ingestor::new(lake, ingest.clone())?,
         topics: [options.posts_topic.clone(), options.feedback_topic.clone()],
-        sources: HashMap::new(),
-        consumed: HashMap::new(),
+        sources: FxHashMap::default(),
+        consumed: FxHashMap::default(),
         marked: HashMap::new(),
         batch_events: 0,
         batch_started: Instant::now(),
@@ -1037,7 +1039,7 @@ fn accept_chunk(core: &mut Core, polled: &[Polled<'_>], pseudo: &Pseudonymiser) 
             p => prepare(*p, pseudo),
         })
         .collect();
-    let mut per_partition: HashMap<TopicPartition, (u64, u64, u64, i64)> = HashMap::new();
+    let mut per_partition: FxHashMap<TopicPartition, (u64, u64, u64, i64)> = FxHashMap::default();
     for (m, p) in polled.iter().zip(prepared) {
         let tp = (m.topic, m.partition);
         if core.consumed.get(&tp).is_some_and(|last| m.offset <= *last) {
@@ -1048,14 +1050,9 @@ fn accept_chunk(core: &mut Core, polled: &[Polled<'_>], pseudo: &Pseudonymiser) 
             Prepared::Rejected { rejection, .. } => Some(rejection.clone()),
             Prepared::Event(_) => None,
         };
-        let (quarantined_before, duplicates_before) = (
-            core.ingestor.stats().quarantined_total(),
-            core.ingestor.stats().duplicates_total(),
-        );
-        core.ingestor.accept(source, m.offset, p)?;
-        let stats = core.ingestor.stats();
-        let newly_quarantined = stats.quarantined_total() > quarantined_before;
-        let duplicate = stats.duplicates_total() > duplicates_before;
+        let accepted = core.ingestor.accept(source, m.offset, p)?;
+        let newly_quarantined = accepted == Accepted::Quarantined;
+        let duplicate = accepted == Accepted::Duplicate;
         if let Some(rejection) = reason
             && newly_quarantined
         {
