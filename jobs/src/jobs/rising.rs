@@ -589,10 +589,11 @@ pub async fn run(
         let mut seen = vec![false; threads.len()];
         let mut n = vec![0u64; fitted.topics.len()];
         for (&t, &at) in post_thread.iter().zip(&posts.created_us) {
-            if (from..req.as_of_us).contains(&at) && !std::mem::replace(&mut seen[t], true) {
-                if let Some(k) = fitted.assignment[t] {
-                    n[k] += 1;
-                }
+            if (from..req.as_of_us).contains(&at)
+                && !std::mem::replace(&mut seen[t], true)
+                && let Some(k) = fitted.assignment[t]
+            {
+                n[k] += 1;
             }
         }
         n
