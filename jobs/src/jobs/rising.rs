@@ -492,7 +492,8 @@ pub async fn run(
     let mut thread_index: HashMap<&str, usize> = HashMap::new();
     let mut threads: Vec<ThreadText> = Vec::new();
     let mut sizes: Vec<u64> = Vec::new();
-    let mut post_thread: Vec<usize> = Vec::with_capacity(posts.post_id.len());
+    // Each thread's latest post (the history ends at the window's end).
+    let mut last_us: Vec<i64> = Vec::new();
     for i in 0..posts.post_id.len() {
         let tid = posts.thread_id[i].as_str();
         let opening = posts.post_id[i] == posts.thread_id[i];
@@ -505,16 +506,16 @@ pub async fn run(
         match thread_index.get(tid) {
             Some(&t) => {
                 sizes[t] += 1;
-                post_thread.push(t);
+                last_us[t] = last_us[t].max(posts.created_us[i]);
                 if opening {
                     threads[t] = text();
                 }
             }
             None => {
-                post_thread.push(threads.len());
                 thread_index.insert(tid, threads.len());
                 threads.push(text());
                 sizes.push(1);
+                last_us.push(posts.created_us[i]);
             }
         }
     }
@@ -586,11 +587,9 @@ pub async fn run(
     // Threads with posts in the window, per topic: the window's and the last 72 hours'.
     let threads_in = |hours: i64| {
         let from = req.as_of_us - hours * HOUR_US;
-        let mut seen = vec![false; threads.len()];
         let mut n = vec![0u64; fitted.topics.len()];
-        for (&t, &at) in post_thread.iter().zip(&posts.created_us) {
-            if (from..req.as_of_us).contains(&at)
-                && !std::mem::replace(&mut seen[t], true)
+        for (t, &last) in last_us.iter().enumerate() {
+            if last >= from
                 && let Some(k) = fitted.assignment[t]
             {
                 n[k] += 1;
