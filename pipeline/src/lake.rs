@@ -1,7 +1,8 @@
 //! The lake: date-partitioned Parquet tables behind the `object_store` API.
 //!
 //! Layout: `<table>/date=YYYY-MM-DD/part-<source>-<first>-<last>.parquet`, zstd-compressed
-//! (but for small columns, see [`Lake::encode`]), timestamps as UTC microseconds. A file is written under a hidden temporary name
+//! (but for small columns, see [`Lake::encode`]), timestamps as UTC microseconds. A file is
+//! written under a hidden temporary name
 //! (`.tmp-…`, ignored by every reader), fsynced, then renamed, so readers see whole files
 //! or nothing. Names are deterministic from the source position, so re-ingesting the same
 //! input produces the same names rather than new rows.
@@ -93,15 +94,8 @@ const UNCOMPRESSED_COLUMNS: &[&str] = &[
     "ingested_at",
 ];
 
-/// A column whose values take fewer bytes than this in a file is stored uncompressed.
+/// A column whose Arrow buffers in a file take fewer bytes than this is stored uncompressed.
 const MIN_COMPRESSED_BYTES: usize = 1024;
-
-/// Bytes of an array's buffers (values, offsets, validity), children included.
-fn value_bytes(data: &arrow::array::ArrayData) -> usize {
-    let own: usize = data.buffers().iter().map(|b| b.len()).sum();
-    let validity = data.nulls().map_or(0, |n| n.buffer().len());
-    own + validity + data.child_data().iter().map(value_bytes).sum::<usize>()
-}
 
 /// UTC timestamp in microseconds, the lake's one time type.
 pub fn timestamp_type() -> DataType {
@@ -326,7 +320,7 @@ impl Lake {
         // few hundred bytes of them.
         for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
             if column.null_count() == column.len()
-                || value_bytes(&column.to_data()) < MIN_COMPRESSED_BYTES
+                || column.get_buffer_memory_size() < MIN_COMPRESSED_BYTES
             {
                 let path = match field.data_type() {
                     DataType::List(item) => {

@@ -211,7 +211,7 @@ pub struct Ingestor {
     writer: Writer,
     stats: Stats,
     /// New rows and duplicates per table (by `Table as usize`), counted here per event and
-    /// copied into `stats` when it is read: a map update per event was visible in profiles.
+    /// moved into `stats` by `finish`: a map update per event was visible in profiles.
     accepted: [u64; 3],
     duplicates: [u64; 3],
     ingested_at: i64,
@@ -292,8 +292,8 @@ impl Ingestor {
         i
     }
 
-    /// Counts so far.
-    pub fn stats(&mut self) -> &Stats {
+    /// Moves the per-table counts kept per event into `stats`.
+    fn fold_counts(&mut self) {
         for table in Table::ALL {
             let i = table as usize;
             for (map, n) in [
@@ -305,7 +305,6 @@ impl Ingestor {
                 }
             }
         }
-        &self.stats
     }
 
     /// Takes one prepared event at `position` of `source` (in source order).
@@ -488,7 +487,7 @@ impl Ingestor {
     /// Writes everything buffered and waits until it is durable in the lake.
     pub fn finish(mut self) -> Result<Stats> {
         self.flush_all()?;
-        self.stats();
+        self.fold_counts();
         let (files, bytes) = self.writer.finish()?;
         self.stats.files_written = files;
         self.stats.bytes_written = bytes;
