@@ -21,6 +21,10 @@ table in memory), with as many threads as DataFusion has partitions (2).
 Dialect translations, and only these (DuckDB side):
   - to_timestamp_micros(N)  ->  CAST(make_timestamp(N) AS TIMESTAMPTZ): DuckDB has no
     to_timestamp_micros; make_timestamp(BIGINT) takes microseconds since the epoch.
+  - date_bin(INTERVAL ...,  ->  time_bucket(INTERVAL ...,: DuckDB's name for the same
+    fixed-width bucketing (from the epoch in both, so hours start on the hour).
+  - first_value(x ORDER BY ...) as an aggregate  ->  first(x ORDER BY ...): DuckDB's
+    first_value is a window function only; its aggregate of that meaning is first.
   - SET TimeZone = 'UTC': DuckDB reads the lake's UTC timestamps as TIMESTAMPTZ and casts,
     truncates (date_trunc) and turns them into DATEs in the session time zone.
   - Tables are views: posts and feedback over read_parquet(<lake>/<table>/*/*.parquet,
@@ -141,7 +145,10 @@ def render(text, params):
 
 
 def to_duckdb(sql):
-    return re.sub(r"to_timestamp_micros\((\d+)\)", r"CAST(make_timestamp(\1) AS TIMESTAMPTZ)", sql)
+    sql = re.sub(r"to_timestamp_micros\((\d+)\)", r"CAST(make_timestamp(\1) AS TIMESTAMPTZ)", sql)
+    sql = re.sub(r"\bdate_bin\(INTERVAL", "time_bucket(INTERVAL", sql)
+    # Only the aggregate form (first_value(... ORDER BY ...) with no OVER) is used in sql/.
+    return re.sub(r"\bfirst_value\(", "first(", sql)
 
 
 def run_datafusion(binary, lake, catalog, assignments, sql, keep):

@@ -556,6 +556,67 @@ async fn rising_window_stats_count_spread_and_unanswered_questions() {
     );
 }
 
+/// A question counts as answered only when someone other than the asker answered before the
+/// window's end, whether the other answerer's id sorts before or after the asker's.
+#[tokio::test]
+async fn rising_window_stats_answered_means_answered_by_someone_else() {
+    // (post_id, thread_id, kind, author_id, created_at)
+    const ROWS: &[(&str, &str, &str, &str, &str)] = &[
+        ("q1", "q1", "question", "m", "2026-03-02T09:00:00Z"),
+        ("q1a", "q1", "answer", "m", "2026-03-02T10:00:00Z"),
+        ("q1b", "q1", "answer", "z", "2026-03-02T11:00:00Z"), // sorts after the asker
+        ("q2", "q2", "question", "m", "2026-03-02T09:00:00Z"),
+        ("q2a", "q2", "answer", "a", "2026-03-02T10:00:00Z"), // sorts before the asker
+        ("q2b", "q2", "answer", "m", "2026-03-02T11:00:00Z"),
+        ("q3", "q3", "question", "m", "2026-03-02T09:00:00Z"),
+        ("q3a", "q3", "answer", "m", "2026-03-02T10:00:00Z"), // only the asker
+        ("q4", "q4", "question", "m", "2026-03-02T09:00:00Z"), // no answer
+        ("q5", "q5", "question", "m", "2026-03-02T09:00:00Z"),
+        ("q5a", "q5", "answer", "a", TO), // at the end: too late
+        ("q5b", "q5", "comment", "z", "2026-03-02T10:00:00Z"), // a comment is no answer
+    ];
+    let ctx = SessionContext::new();
+    let created = pick(ROWS, |r| r.4);
+    table(
+        &ctx,
+        "posts",
+        vec![
+            ("post_id", strs(&pick(ROWS, |r| r.0))),
+            ("thread_id", strs(&pick(ROWS, |r| r.1))),
+            ("kind", strs(&pick(ROWS, |r| r.2))),
+            ("author_id", strs(&pick(ROWS, |r| r.3))),
+            ("team", strs(&pick(ROWS, |_| "A"))),
+            ("site", strs(&pick(ROWS, |_| "Paris"))),
+            ("role", strs(&pick(ROWS, |_| "engineer"))),
+            ("created_at", times(&created)),
+            ("date", dates(&created)),
+        ],
+    );
+    let threads = ["q1", "q2", "q3", "q4", "q5"];
+    table(
+        &ctx,
+        "topic_threads",
+        vec![
+            ("thread_id", strs(&threads)),
+            ("topic_id", strs(&pick(&threads, |_| "T"))),
+        ],
+    );
+    let params = [
+        ("from_us", ts(FROM)),
+        ("to_us", ts(TO)),
+        ("min_group_size", 2),
+    ];
+    expect(
+        run(&ctx, "rising_window_stats", &params).await,
+        r"
++----------+-------+---------+---------+-------+-------+-------+-----------+------------+
+| topic_id | posts | threads | authors | teams | sites | roles | questions | unanswered |
++----------+-------+---------+---------+-------+-------+-------+-----------+------------+
+| T        | 11    | 5       | 3       | 1     | 1     | 1     | 5         | 3          |
++----------+-------+---------+---------+-------+-------+-------+-----------+------------+",
+    );
+}
+
 #[tokio::test]
 async fn rising_team_floor_hides_teams_below_the_floor() {
     expect(
