@@ -199,9 +199,9 @@ impl KafkaOptions {
             // or the consumer queue `queued.max.messages.kbytes`, librdkafka stops fetching
             // that partition for `fetch.queue.backoff.ms`, 1 s by default. During a catch-up
             // that second was most of the time: the queue drained in a fraction of it and
-            // reading then waited for the next fetch (1M events: 160,000 → 460,000 events/s,
-            // docs/kafka.md). 10 ms keeps fetching as soon as there is room; the queue limits,
-            // and so memory, are unchanged.
+            // reading then waited for the next fetch (`make bench-kafka`: ~150,000 → ~325,000
+            // events/s, docs/kafka.md). 10 ms keeps fetching as soon as there is room; the
+            // queue limits, and so memory, are unchanged.
             ("fetch.queue.backoff.ms", "10"),
         ]);
         for (k, v) in FIXED {
