@@ -1,6 +1,7 @@
 //! `murmur run rising` through the real binary on the sample organisation's planted truth,
-//! for three seeds: planted emerging problems reach the daily top 5 soon after onset and stay
-//! while they grow, the month-end topic never does, false alarms stay under one a week, and
+//! for three seeds: planted emerging problems reach the daily top 5 within 3 days of onset
+//! (5 for a slow burn) and stay while they grow (one sampled day may miss), the month-end
+//! topic never does, false alarms stay under one a week, and
 //! topics keep their ids over consecutive weekly runs. The full daily evaluation (every day,
 //! median delay) is `scripts/eval_rising.py`; this test samples days to keep it quick.
 
@@ -199,29 +200,34 @@ fn quality(seed: u64) {
     for t in &emerging {
         let key = t["key"].as_str().unwrap();
         let (onset, peak) = (date(&t["onset"]), date(&t["peak"]));
-        let first = (0..=3).map(|i| onset + Days::new(i)).find(|d| has(*d, key));
-        report.push(format!("{key}: first in top 5 {first:?} (onset {onset})"));
-        // Known gap (docs/rising.md): with the runs this test samples, a problem can take up
-        // to a week to reach the top 5 (the daily evaluation finds most within 3 days).
-        let allowed = 7;
-        let first = first.or_else(|| {
-            (4..=allowed)
-                .map(|i| onset + Days::new(i))
-                .find(|d| has(*d, key))
-        });
-        let first = first.unwrap_or_else(|| {
-            panic!("seed {seed}: {key} not in the top 5 within {allowed} days of {onset}: {tops:?}")
-        });
+        // Within 3 days of onset (the target), except a slow burn (a ramp of more
+        // than two weeks from onset to peak): its first days add little to the trickle
+        // before it, and the job finds it on day 4 or 5 (known gap, docs/rising.md).
+        let slow_burn = peak - onset > chrono::TimeDelta::days(14);
+        let allowed = if slow_burn { 5 } else { 3 };
+        let first = (0..=allowed)
+            .map(|i| onset + Days::new(i))
+            .find(|d| has(*d, key))
+            .unwrap_or_else(|| {
+                panic!(
+                    "seed {seed}: {key} not in the top 5 within {allowed} days of {onset}: {tops:?}"
+                )
+            });
+        report.push(format!(
+            "{key}: first in top 5 on {first}, {} days after onset {onset}{}",
+            (first - onset).num_days(),
+            if slow_burn { " (slow burn)" } else { "" }
+        ));
         // While it grows it stays in the top 5. Known gap (see docs/rising.md): on some
-        // seeds a young topic's threads fall into a similar established topic for a day or
-        // two, so the test allows one sampled day in three to miss.
+        // seeds a young topic's threads fall into a similar established topic for a day, so
+        // the test allows one sampled day to miss.
         let growing: Vec<_> = tops.range(first..=peak).collect();
         let missed: Vec<_> = growing
             .iter()
             .filter(|(_, entries)| !entries.iter().any(|e| e.1 == key))
             .collect();
         assert!(
-            missed.len() * 3 <= growing.len(),
+            missed.len() <= 1,
             "seed {seed}: {key} left the top 5 on {} of {} sampled days while growing (peak {peak}): {missed:?}",
             missed.len(),
             growing.len()
