@@ -21,3 +21,4 @@ broker: kafka-test-deps
 
 bench-kafka: kafka-test-deps release
 	$(PYTHON) scripts/bench_kafka.py --binary $(CARGO_TARGET_DIR)/release/murmur
+	$(PYTHON) scripts/bench_kafka.py --binary $(CARGO_TARGET_DIR)/release/murmur --dates ordered

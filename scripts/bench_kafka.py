@@ -9,7 +9,13 @@ Rates are events / (last message - first message), so group-join time is not cou
 Peak memory is the process's VmHWM; CPU is its user + system time (whole run, including
 start-up and the idle wait at the end). Prints a JSON summary.
 
+With --dates ordered, the events' days follow the order they are produced (the same 108
+days, ~9,300 events a day), as a live stream's do; by default (random) each event gets a
+random one of those days, so every batch touches every day (a backlog mixed across days:
+about four times the files per batch).
+
 Usage: bench_kafka.py --binary target/release/murmur [--events 1000000] [--partitions 3]
+       [--dates random|ordered]
 """
 import argparse
 import glob
@@ -46,8 +52,17 @@ def free_port():
     return port
 
 
-def generate(path, n, seed=42):
+DAYS = [f"2026-0{m}-{d}" for m in range(1, 7) for d in range(10, 28)]
+
+
+def generate(path, n, seed=42, ordered=False):
     rnd = random.Random(seed)
+
+    def day(i):
+        # The random pick is drawn either way, so both orders have the same other fields.
+        picked = f"2026-0{rnd.randrange(1, 7)}-{rnd.randrange(10, 28)}"
+        return DAYS[i * len(DAYS) // n] if ordered else picked
+
     teams = ["Sales", "Ops", "Support", "Finance", "IT", "HR"]
     words = "vpn token reset expense tool crash login policy travel laptop printer badge training".split()
     with open(path, "w") as f:
@@ -55,12 +70,12 @@ def generate(path, n, seed=42):
             if i % 4 == 3:
                 ev = {"schema": "feedback/v1", "event_id": f"e{i}", "resource_id": f"res-{rnd.randrange(300)}",
                       "user_id": f"emp-{rnd.randrange(5000):06d}", "type": "rating", "value": rnd.randrange(1, 6),
-                      "occurred_at": f"2026-0{rnd.randrange(1, 7)}-{rnd.randrange(10, 28)}T10:00:00Z"}
+                      "occurred_at": f"{day(i)}T10:00:00Z"}
             else:
                 body = " ".join(rnd.choice(words) for _ in range(rnd.randrange(8, 40)))
                 ev = {"schema": "post/v1", "post_id": f"p{i}", "thread_id": f"t{i // 5}", "kind": "question",
                       "author_id": f"emp-{rnd.randrange(5000):06d}", "team": rnd.choice(teams), "channel": "forum",
-                      "created_at": f"2026-0{rnd.randrange(1, 7)}-{rnd.randrange(10, 28)}T09:00:00+01:00",
+                      "created_at": f"{day(i)}T09:00:00+01:00",
                       "body": body, "tags": [rnd.choice(words)]}
             f.write(json.dumps(ev))
             f.write("\n")
@@ -102,6 +117,7 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--partitions", type=int, default=3)
+    ap.add_argument("--dates", choices=["random", "ordered"], default="random")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="murmur-bench-kafka-")
@@ -127,7 +143,7 @@ def main():
         env = dict(os.environ, MURMUR__PRIVACY__KEY=KEY, MURMUR_LOG="warn")
         events = os.path.join(work, "events.jsonl")
         t0 = time.time()
-        generate(events, args.events)
+        generate(events, args.events, ordered=args.dates == "ordered")
         gen_s = time.time() - t0
         t0 = time.time()
         subprocess.run([binary, "produce", events], env=env, cwd=work, check=True, stdout=subprocess.DEVNULL)
@@ -150,6 +166,7 @@ def main():
         result = {
             "events": args.events,
             "partitions_per_topic": args.partitions,
+            "dates": args.dates,
             "generate_s": round(gen_s, 1),
             "produce_s": round(produce_s, 1),
             "discard": {"read": base["discarded"], "seconds": round(base_span, 2),
