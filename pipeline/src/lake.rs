@@ -94,7 +94,8 @@ const UNCOMPRESSED_COLUMNS: &[&str] = &[
     "ingested_at",
 ];
 
-/// A column whose Arrow buffers in a file take fewer bytes than this is stored uncompressed.
+/// A column whose values (with offsets and validity) in a file take fewer bytes than this is
+/// stored uncompressed.
 const MIN_COMPRESSED_BYTES: usize = 1024;
 
 /// UTC timestamp in microseconds, the lake's one time type.
@@ -319,9 +320,13 @@ impl Lake {
         // for a column with no values in this file (optional fields nobody sent) or a
         // few hundred bytes of them.
         for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-            if column.null_count() == column.len()
-                || column.get_buffer_memory_size() < MIN_COMPRESSED_BYTES
-            {
+            // The bytes in use, not the buffers' capacity: a builder starts with room for
+            // 1,024 strings, so capacity is over 1 KiB for any string column.
+            let used = column
+                .to_data()
+                .get_slice_memory_size()
+                .unwrap_or(usize::MAX);
+            if column.null_count() == column.len() || used < MIN_COMPRESSED_BYTES {
                 let path = match field.data_type() {
                     DataType::List(item) => {
                         vec![field.name().clone(), "list".into(), item.name().clone()]
@@ -467,5 +472,43 @@ impl Lake {
         reader
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| perr(e.into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{ArrayRef, StringBuilder};
+    use arrow::datatypes::{Field, Schema};
+    use arrow::record_batch::RecordBatch;
+
+    /// A string column built the way ingest builds it (a builder with room for 1,024
+    /// values) is stored uncompressed when its values are small, and zstd-compressed when
+    /// they are not; a table's small-by-nature columns always go uncompressed.
+    #[test]
+    fn small_columns_in_a_file_are_not_compressed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lake = Lake::open_local(dir.path()).expect("lake");
+        let column = |n: usize, len: usize| -> ArrayRef {
+            let mut b = StringBuilder::new();
+            for i in 0..n {
+                b.append_value(format!("{i:0len$}"));
+            }
+            Arc::new(b.finish())
+        };
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("post_id", DataType::Utf8, false),
+                Field::new("body", DataType::Utf8, false),
+                Field::new("team", DataType::Utf8, false),
+            ])),
+            vec![column(20, 12), column(20, 400), column(20, 400)],
+        )
+        .expect("batch");
+        let props = lake.writer_properties(Table::Posts, &batch);
+        let compression = |c: &str| props.compression(&ColumnPath::from(c));
+        assert_eq!(compression("post_id"), Compression::UNCOMPRESSED);
+        assert!(matches!(compression("body"), Compression::ZSTD(_)));
+        assert_eq!(compression("team"), Compression::UNCOMPRESSED);
     }
 }
