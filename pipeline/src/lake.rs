@@ -58,6 +58,17 @@ impl Table {
         }
     }
 
+    /// Categories, flags and per-batch constants, stored without compression (see
+    /// [`Lake::encode`]).
+    fn small_columns(self) -> impl Iterator<Item = &'static str> {
+        let own: &[&str] = match self {
+            Table::Posts => &["kind", "team", "role", "site", "channel", "accepted"],
+            Table::Feedback => &["team", "role", "type", "value"],
+            Table::Quarantine => &["reason_code", "field"],
+        };
+        own.iter().chain(CONSTANT_LINEAGE_COLUMNS).copied()
+    }
+
     /// Columns holding a different value in every row (no Parquet dictionary).
     fn unique_columns(self) -> &'static [&'static str] {
         match self {
@@ -75,19 +86,8 @@ impl Table {
     }
 }
 
-/// Columns stored without compression in every table: categories, flags and per-batch
-/// constants (see [`Lake::encode`]).
-const UNCOMPRESSED_COLUMNS: &[&str] = &[
-    "kind",
-    "team",
-    "role",
-    "site",
-    "channel",
-    "accepted",
-    "type",
-    "value",
-    "reason_code",
-    "field",
+/// Lineage columns every table ends with that hold one value per batch, or nearly.
+const CONSTANT_LINEAGE_COLUMNS: &[&str] = &[
     "source_name",
     "source_id",
     "source_partition",
@@ -310,9 +310,9 @@ impl Lake {
         // Categories, flags and per-batch constants take a few bytes per page once
         // dictionary- and run-length-encoded; a zstd frame makes them larger, and each
         // compressed column chunk costs a compression context (and its CPU feature probe).
-        for column in UNCOMPRESSED_COLUMNS {
-            builder = builder
-                .set_column_compression(ColumnPath::from(*column), Compression::UNCOMPRESSED);
+        for column in table.small_columns() {
+            builder =
+                builder.set_column_compression(ColumnPath::from(column), Compression::UNCOMPRESSED);
         }
         // Each compressed column chunk costs a zstd compression and decompression context
         // (parquet makes both), and zstd probes the CPU's features for each with `cpuid`,
