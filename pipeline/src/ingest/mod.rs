@@ -498,9 +498,7 @@ impl Ingestor {
     /// source boundaries and by Kafka before committing offsets).
     pub fn sync(&mut self) -> Result<()> {
         self.flush_all()?;
-        let (files, bytes) = self.writer.wait()?;
-        self.stats.files_written = files;
-        self.stats.bytes_written = bytes;
+        self.writer.wait()?;
         Ok(())
     }
 
@@ -514,23 +512,13 @@ impl Ingestor {
 
     /// Whether everything flushed before `ticket` was taken is durable; fails if a write
     /// failed.
-    pub fn is_durable(&mut self, ticket: u64) -> Result<bool> {
-        let durable = self.writer.is_durable(ticket)?;
-        self.update_written();
-        Ok(durable)
+    pub fn is_durable(&self, ticket: u64) -> Result<bool> {
+        self.writer.is_durable(ticket)
     }
 
     /// Waits until everything flushed before `ticket` was taken is durable.
-    pub fn wait_durable(&mut self, ticket: u64) -> Result<()> {
-        self.writer.wait_for(ticket)?;
-        self.update_written();
-        Ok(())
-    }
-
-    fn update_written(&mut self) {
-        let (files, bytes) = self.writer.written();
-        self.stats.files_written = files;
-        self.stats.bytes_written = bytes;
+    pub fn wait_durable(&self, ticket: u64) -> Result<()> {
+        self.writer.wait_for(ticket)
     }
 }
 

@@ -153,14 +153,13 @@ impl Writer {
         (shared.files, shared.bytes)
     }
 
-    /// Waits until everything queued is durable; returns (files, bytes) written so far.
-    pub fn wait(&mut self) -> Result<(u64, u64)> {
+    /// Waits until everything queued is durable.
+    pub fn wait(&mut self) -> Result<()> {
         let mut shared = self.state.lock();
         while shared.pending > 0 {
             shared = self.state.done.wait(shared).expect("writer state lock");
         }
-        take_error(&mut shared)?;
-        Ok((shared.files, shared.bytes))
+        take_error(&mut shared)
     }
 
     /// Waits for everything and stops the threads.
