@@ -627,8 +627,9 @@ pub async fn run(
                 hours: 72,
                 threads: three_day_threads[t],
             };
-            let stronger = three.reading.z > r.reading.z;
-            if (stronger && three.enough(rs)) || (three.enough(rs) && !r.enough(rs)) {
+            // The 72 hours count if they pass the post and thread minimums and either read
+            // stronger or the window alone does not pass them.
+            if three.enough(rs) && (three.reading.z > r.reading.z || !r.enough(rs)) {
                 three
             } else {
                 r
