@@ -11,13 +11,14 @@ CARGO ?= cargo
 
 include mk/kafka.mk
 
-.PHONY: all build release demo test test-deps bench-deps lint fmt bench bench-ingest bench-rising bench-rising-sql bench-sentiment eval-rising clean-out help
+.PHONY: all build release demo test test-deps bench-deps lint fmt bench bench-ingest bench-rising bench-rising-sql bench-sentiment eval-rising eval-rising-seeds clean-out help
 
 help:
 	@echo "make demo   - build, then run the whole pipeline on a generated sample organisation (./out/)"
 	@echo "make test   - install test tools, then fmt check, clippy and every test"
 	@echo "make bench  - release benchmarks (file and Kafka ingest, rising SQL vs DuckDB, sentiment scoring and shift job)"
 	@echo "make broker - a local Kafka-protocol broker (tansu) on 127.0.0.1:9092"
+	@echo "make eval-rising-seeds - rising-topic quality against the planted truth, seeds 1-5"
 
 build:
 	$(CARGO) build
@@ -71,6 +72,11 @@ eval-rising: test-deps release
 	$(PYTHON) scripts/eval_rising.py --binary $(CARGO_TARGET_DIR)/release/murmur \
 	  --work $${TMPDIR:-/tmp}/murmur-eval-rising-$${SEED:-1} --people 4000 --weeks 20 \
 	  --seed $${SEED:-1} --warmup-days 28
+
+# The same for several seeds (SEEDS=1,2,3,4,5), one line each and the totals.
+eval-rising-seeds: test-deps release
+	$(PYTHON) scripts/eval_rising_seeds.py --binary $(CARGO_TARGET_DIR)/release/murmur \
+	  --work $${TMPDIR:-/tmp}/murmur-eval-rising-seeds --seeds $${SEEDS:-1,2,3,4,5}
 
 # The rising job's SQL (sql/rising_*.sql) over ~1M posts and 52 weeks: DataFusion vs DuckDB.
 bench-rising-sql: bench-deps release
