@@ -20,5 +20,4 @@ broker: kafka-test-deps
 	scripts/kafka_broker.sh $(KAFKA_PORT)
 
 bench-kafka: kafka-test-deps release
-	$(PYTHON) scripts/bench_kafka.py --binary $(CARGO_TARGET_DIR)/release/murmur
-	$(PYTHON) scripts/bench_kafka.py --binary $(CARGO_TARGET_DIR)/release/murmur --dates ordered
+	$(PYTHON) scripts/bench_kafka.py --binary $(CARGO_TARGET_DIR)/release/murmur --dates random,ordered
