@@ -43,26 +43,26 @@ def main():
         results[seed] = json.loads(out.stdout[out.stdout.index("{"):])
 
     problems = list(next(iter(results.values()))["emerging"])
-    short = [p.split("_")[0] for p in problems]
-    print("seed  " + "  ".join(f"{s:>10}" for s in short) + "  missed  recurring  false/wk")
-    delays, missed, alarms, recurring = [], 0, [], 0
+    print("seed  " + "  ".join(f"{p.split('_')[0]:>10}" for p in problems)
+          + "  missed  recurring  false/wk")
+    delays, never, missed, recurring, alarms = [], 0, 0, 0, []
     for seed, r in results.items():
-        cells = []
+        cells, seed_missed = [], 0
         for p in problems:
-            e = r["emerging"][p]
-            d = e["delay_days"]
-            m = len(e["missing_days"])
-            missed += m
-            if d is not None:
+            d = r["emerging"][p]["delay_days"]
+            m = len(r["emerging"][p]["missing_days"])
+            seed_missed += m
+            if d is None:
+                never += 1
+            else:
                 delays.append(d)
             cells.append(f"{'never' if d is None else d}{f' ({m} off)' if m else ''}")
         rec = len(r["recurring_in_top"])
+        missed += seed_missed
         recurring += rec
         alarms.append(r["false_alarms_per_week"] or 0.0)
         print(f"{seed:>4}  " + "  ".join(f"{c:>10}" for c in cells)
-              + f"  {sum(len(r['emerging'][p]['missing_days']) for p in problems):>6}"
-              + f"  {rec:>9}  {r['false_alarms_per_week']:>8}")
-    never = sum(1 for r in results.values() for p in problems if r["emerging"][p]["delay_days"] is None)
+              + f"  {seed_missed:>6}  {rec:>9}  {r['false_alarms_per_week']:>8}")
     print(f"total: delays {sum(delays)} days over {len(delays)} detections"
           f" (median {statistics.median(delays) if delays else '-'}, never found {never}),"
           f" {missed} days out of the top 5 while growing, recurring topic ranked on {recurring} days,"
