@@ -13,6 +13,12 @@ A top-5 entry is matched to the planted topic most of its threads belong to
 that is no real surge: its planted daily posts that day are below twice its mean of the
 previous 28 days.
 
+The same figures are also reported (`by_counted_posts`) with each entry matched instead to
+the planted topic most of its counted posts belong to: the posts in its `counted_hours`
+before the end of the day, which are what made it rise and what its `rising_terms` and
+examples show. The two differ when a new problem is merged into an older topic: most of the
+topic's threads are then the old subject while the day's posts are the new one.
+
 Each run starts from no derived outputs (the topic registry shapes later runs), so a second
 run in the same --work directory reuses the sample and lake and gives the same figures.
 """
@@ -61,15 +67,40 @@ def main():
     recurring = [k for k, t in topics.items() if t["kind"] == "recurring"]
     start = date.fromisoformat(truth["span"]["start"])
     end = date.fromisoformat(truth["span"]["end"])
+    import bisect
+    import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
-    def planted_of(day):
+    post_topic = {}
+    with open(os.path.join(w, "sample", "truth_posts.csv")) as f:
+        for r in csv.DictReader(f):
+            post_topic[r["post_id"]] = r["topic"]
+    lake_posts = ds.dataset(os.path.join(w, "lake", "posts"), format="parquet",
+                            partitioning="hive").to_table(columns=["post_id", "thread_id", "created_at"])
+    lake_posts = sorted(zip(lake_posts.column("created_at").cast("int64").to_pylist(),
+                            lake_posts.column("thread_id").to_pylist(),
+                            lake_posts.column("post_id").to_pylist()))
+    post_times = [p[0] for p in lake_posts]
+
+    def assignments_of(day):
         tab = pq.read_table(os.path.join(w, "derived", "topic_assignments", f"as_of={day}",
                                          "assignments.parquet")).to_pylist()
+        return {r["thread_id"]: r["topic_id"] for r in tab}
+
+    def planted_of(assigned):
         c = defaultdict(Counter)
-        for r in tab:
-            c[r["topic_id"]][thread_topic.get(r["thread_id"], "?")] += 1
+        for thread, topic in assigned.items():
+            c[topic][thread_topic.get(thread, "?")] += 1
         return {t: cnt.most_common(1)[0][0] for t, cnt in c.items()}
+
+    def planted_of_counted(assigned, day, topic_id, hours):
+        """The planted topic most of the entry's counted posts belong to."""
+        end_us = int((date.fromordinal(day.toordinal() + 1) - date(1970, 1, 1)).total_seconds()) * 1_000_000
+        lo = bisect.bisect_left(post_times, end_us - hours * 3_600_000_000)
+        hi = bisect.bisect_left(post_times, end_us)
+        c = Counter(post_topic.get(p, "?") for _, thread, p in lake_posts[lo:hi]
+                    if assigned.get(thread) == topic_id)
+        return c.most_common(1)[0][0] if c else "?"
 
     def surge(key, day):
         dc = topics[key]["daily_counts"]
@@ -77,53 +108,62 @@ def main():
         return dc.get(str(day), 0) >= 2 * (sum(prev) / 28) and dc.get(str(day), 0) >= 5
 
     day = start + timedelta(days=a.warmup_days)
-    top_by_day = {}
-    false_alarms = []
+    # Per day, the entries as (topic_id, planted by threads, planted by counted posts, score).
+    days = {}
     ids_by_week = defaultdict(dict)
     while day < end:
         out = sh([b, "--lake", "lake", "--catalog", "sample/catalog", "run", "rising",
                   "--as-of", str(day), "--window", "day", "--top", str(a.top), "--format", "json"], w)
         rep = json.loads(out.stdout)
-        planted = planted_of(day)
-        entries = [(t["topic_id"], planted.get(t["topic_id"], "?"), t["score"]) for t in rep["topics"]]
-        top_by_day[day] = entries
-        for tid, p, score in entries:
-            if p not in emerging and not (p in topics and surge(p, day)):
-                false_alarms.append((str(day), tid, p, score))
+        assigned = assignments_of(day)
+        planted = planted_of(assigned)
+        days[day] = [(t["topic_id"], planted.get(t["topic_id"], "?"),
+                      planted_of_counted(assigned, day, t["topic_id"], t["counted_hours"]), t["score"])
+                     for t in rep["topics"]]
         if (day - start).days % 7 == 0:
             for tid, p in planted.items():
                 ids_by_week[day][p] = ids_by_week[day].get(p) or tid
-        print(day, [(p, s) for _, p, s in entries], file=sys.stderr)
+        print(day, [(p, c, s) for _, p, c, s in days[day]], file=sys.stderr)
         day += timedelta(days=1)
 
-    result = {"seed": a.seed, "people": a.people, "weeks": a.weeks, "emerging": {}}
-    delays = []
-    for k, t in emerging.items():
-        onset, peak = date.fromisoformat(t["onset"]), date.fromisoformat(t["peak"])
-        first = next((d for d in sorted(top_by_day) if d >= onset and any(p == k for _, p, _ in top_by_day[d])), None)
-        delay = (first - onset).days if first else None
-        stays = first is not None and all(any(p == k for _, p, _ in top_by_day[d])
-                                          for d in sorted(top_by_day) if first <= d <= peak)
-        missing = [str(d) for d in sorted(top_by_day) if first and first <= d <= peak
-                   and not any(p == k for _, p, _ in top_by_day[d])]
-        result["emerging"][k] = {"onset": str(onset), "delay_days": delay, "stays_while_growing": stays,
-                                 "missing_days": missing}
-        if delay is not None:
-            delays.append(delay)
-    result["median_delay_days"] = statistics.median(delays) if delays else None
-    # A monthly rhythm can only be known once one cycle is in the history: days less than a
-    # month after the data starts are reported apart (the job has nothing to compare them with).
-    def one_cycle_seen(d):
-        m = d.month - 1 or 12
-        y = d.year - (d.month == 1)
-        return date(y, m, min(d.day, 28)) >= start
-    in_top = [d for d, e in sorted(top_by_day.items()) if any(p in recurring for _, p, _ in e)]
-    result["recurring_in_top"] = [str(d) for d in in_top if one_cycle_seen(d)]
-    result["recurring_in_top_first_cycle"] = [str(d) for d in in_top if not one_cycle_seen(d)]
-    weeks = len(top_by_day) / 7
-    result["false_alarms"] = len(false_alarms)
-    result["false_alarms_per_week"] = round(len(false_alarms) / weeks, 2) if weeks else None
-    result["false_alarm_list"] = false_alarms[:20]
+    def quality(match):
+        """Delays, misses, recurring days and false alarms with entries named by `match`
+        (1: by threads, 2: by counted posts)."""
+        top_by_day = {d: [(e[0], e[match], e[3]) for e in entries] for d, entries in days.items()}
+        false_alarms = [(str(d), tid, p, score) for d, entries in top_by_day.items()
+                        for tid, p, score in entries
+                        if p not in emerging and not (p in topics and surge(p, d))]
+        r = {"emerging": {}}
+        delays = []
+        for k, t in emerging.items():
+            onset, peak = date.fromisoformat(t["onset"]), date.fromisoformat(t["peak"])
+            first = next((d for d in sorted(top_by_day) if d >= onset and any(p == k for _, p, _ in top_by_day[d])), None)
+            delay = (first - onset).days if first else None
+            missing = [str(d) for d in sorted(top_by_day) if first and first <= d <= peak
+                       and not any(p == k for _, p, _ in top_by_day[d])]
+            r["emerging"][k] = {"onset": str(onset), "delay_days": delay,
+                                "stays_while_growing": first is not None and not missing,
+                                "missing_days": missing}
+            if delay is not None:
+                delays.append(delay)
+        r["median_delay_days"] = statistics.median(delays) if delays else None
+        # A monthly rhythm can only be known once one cycle is in the history: days less than a
+        # month after the data starts are reported apart (the job has nothing to compare them with).
+        def one_cycle_seen(d):
+            m = d.month - 1 or 12
+            y = d.year - (d.month == 1)
+            return date(y, m, min(d.day, 28)) >= start
+        in_top = [d for d, e in sorted(top_by_day.items()) if any(p in recurring for _, p, _ in e)]
+        r["recurring_in_top"] = [str(d) for d in in_top if one_cycle_seen(d)]
+        r["recurring_in_top_first_cycle"] = [str(d) for d in in_top if not one_cycle_seen(d)]
+        weeks = len(top_by_day) / 7
+        r["false_alarms"] = len(false_alarms)
+        r["false_alarms_per_week"] = round(len(false_alarms) / weeks, 2) if weeks else None
+        r["false_alarm_list"] = false_alarms[:20]
+        return r
+
+    result = {"seed": a.seed, "people": a.people, "weeks": a.weeks, **quality(1)}
+    result["by_counted_posts"] = quality(2)
     # Id stability: planted topics with the same id in 4 consecutive weekly runs.
     wk = sorted(ids_by_week)
     stable = {}

@@ -341,7 +341,13 @@ fn rising_json_outputs_and_errors() {
     );
     let mut last = f64::INFINITY;
     for t in topics {
-        for k in ["topic_id", "label", "first_seen", "issue_type"] {
+        for k in [
+            "topic_id",
+            "label",
+            "rising_label",
+            "first_seen",
+            "issue_type",
+        ] {
             assert!(t[k].is_string(), "{k} in {t}");
         }
         for k in ["score", "baseline", "growth", "unanswered_share"] {
@@ -356,6 +362,25 @@ fn rising_json_outputs_and_errors() {
             "examples",
         ] {
             assert!(t[k].is_array(), "{k} in {t}");
+        }
+        // What is new in it: a label made of its rising terms, or its own label when none.
+        let rising: Vec<&str> = t["rising_terms"]
+            .as_array()
+            .unwrap_or_else(|| panic!("rising_terms in {t}"))
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
+        let rising_label = t["rising_label"].as_str().unwrap();
+        if rising.is_empty() {
+            assert_eq!(rising_label, t["label"].as_str().unwrap(), "{t}");
+        } else {
+            assert!(rising.len() <= 5, "{t}");
+            for part in rising_label.split(" · ") {
+                assert!(
+                    rising.iter().any(|r| r.trim_start_matches('#') == part),
+                    "{part} of rising_label not among rising_terms: {t}"
+                );
+            }
         }
         let (posts, threads) = (t["posts"].as_u64().unwrap(), t["threads"].as_u64().unwrap());
         assert!(posts >= 5 && (3..=posts).contains(&threads), "{t}");
@@ -390,6 +415,27 @@ fn rising_json_outputs_and_errors() {
         d.join(format!("derived/topics/as_of={peak}/topics.parquet"))
             .is_file()
     );
+    // The ranking file, read back by pyarrow, holds what the JSON shows.
+    let read = std::process::Command::new(python())
+        .args([
+            "-c",
+            "import json, sys, pyarrow.parquet as pq; \
+             print(json.dumps(pq.read_table(sys.argv[1]).select(\
+             ['topic_id', 'label', 'rising_label', 'rising_terms']).to_pylist()))",
+        ])
+        .arg(dir_out.join("rising_day.parquet"))
+        .output()
+        .unwrap();
+    assert!(read.status.success(), "{}", stderr(&read));
+    let rows: Value = serde_json::from_slice(&read.stdout).unwrap();
+    let shown: Vec<Value> = topics
+        .iter()
+        .map(|t| {
+            serde_json::json!({"topic_id": t["topic_id"], "label": t["label"],
+                "rising_label": t["rising_label"], "rising_terms": t["rising_terms"]})
+        })
+        .collect();
+    assert_eq!(rows, Value::Array(shown));
     // Re-running replaces: same ranking, same files.
     let second = ok(run(d, &args));
     let v2: Value = serde_json::from_str(&second).unwrap();

@@ -139,6 +139,9 @@ fn print_table(out: &mut dyn Write, r: &Report) -> std::io::Result<()> {
             t.growth,
             t.first_seen
         )?;
+        if !t.rising_terms.is_empty() {
+            writeln!(out, "    new in it: {}", t.rising_terms.join(", "))?;
+        }
         let drivers: Vec<String> = t.issue_drivers.iter().map(|d| d.0.clone()).collect();
         writeln!(
             out,

@@ -208,6 +208,13 @@ pub struct RisingTopic {
     pub label: String,
     /// Top terms.
     pub terms: Vec<String>,
+    /// What is new in it: the terms its counted posts use distinctly more than its posts
+    /// in the four weeks before them (`topics::contrast`), strongest first. Empty when
+    /// nothing stands out: its usual subject is what rises, or it has too little history
+    /// to compare with.
+    pub rising_terms: Vec<String>,
+    /// `rising_terms` as a label, or `label` when they are empty.
+    pub rising_label: String,
     /// Ranking score (see docs/rising.md).
     pub score: f64,
     /// Posts in the hours counted (`counted_hours`).
@@ -765,6 +772,8 @@ pub async fn run(
             topic_id: topic.id.clone(),
             label: topic.label.clone(),
             terms: topic.terms.clone(),
+            rising_terms: Vec::new(),
+            rising_label: topic.label.clone(),
             score: round(score, 3),
             posts: r.posts,
             threads: *thread_count,
@@ -797,6 +806,24 @@ pub async fn run(
             .then(a.topic_id.cmp(&b.topic_id))
     });
     out.truncate(req.top);
+    for entry in &mut out {
+        let Some(t) = fitted.topics.iter().position(|x| x.id == entry.topic_id) else {
+            continue;
+        };
+        let terms = what_is_new(
+            &posts,
+            &post_topic,
+            t,
+            req.as_of_us,
+            entry.counted_hours,
+            &tokenizer,
+        );
+        if !terms.is_empty() {
+            let weighted: Vec<(&str, f64)> = terms.iter().map(|(t, z)| (t.as_str(), *z)).collect();
+            entry.rising_label = topics::label_of(&weighted);
+            entry.rising_terms = terms.into_iter().map(|t| t.0).collect();
+        }
+    }
 
     let mut report = Report {
         as_of: req.as_of_label.clone(),
@@ -815,6 +842,54 @@ pub async fn run(
         "Ranking written."
     );
     Ok(report)
+}
+
+/// Posts before the counted hours that the contrast reads: the four weeks before them, at
+/// most this many (the latest).
+const EARLIER_DAYS: i64 = 28;
+const EARLIER_GAP_DAYS: i64 = 7;
+const EARLIER_POSTS: usize = 5_000;
+/// Fewer earlier posts than this and there is nothing to contrast with: the whole topic is new.
+const EARLIER_MIN: usize = 20;
+
+/// Terms topic `t`'s posts in the `hours` before `as_of_us` use distinctly more than its
+/// posts in the four weeks before them (at least 3 posts and a z-score of 3), at most 5.
+fn what_is_new(
+    posts: &Posts,
+    post_topic: &[Option<usize>],
+    t: usize,
+    as_of_us: i64,
+    hours: i64,
+    tokenizer: &Tokenizer,
+) -> Vec<(String, f64)> {
+    let from = as_of_us - hours * HOUR_US;
+    // The earlier posts end a week before `as_of` at the latest, so a subject that began a
+    // few days ago is new against them even when the counted hours are only the last day.
+    let earlier_to = from.min(as_of_us - EARLIER_GAP_DAYS * 24 * HOUR_US);
+    let earlier_from = earlier_to - EARLIER_DAYS * 24 * HOUR_US;
+    let of_topic = |i: &usize| post_topic.get(*i).copied().flatten() == Some(t);
+    let terms = |i: usize| {
+        let mut v = tokenizer.phrases(&posts.text(i), 2);
+        v.extend(crate::text::tag_terms(&posts.tags[i]));
+        v
+    };
+    // Posts are in time order.
+    let earlier: Vec<usize> = (0..posts.created_us.len())
+        .rev()
+        .filter(|&i| posts.created_us[i] >= earlier_from && posts.created_us[i] < earlier_to)
+        .filter(of_topic)
+        .take(EARLIER_POSTS)
+        .collect();
+    if earlier.len() < EARLIER_MIN {
+        return Vec::new();
+    }
+    let recent: Vec<Vec<String>> = (0..posts.created_us.len())
+        .filter(|&i| posts.created_us[i] >= from && posts.created_us[i] < as_of_us)
+        .filter(of_topic)
+        .map(terms)
+        .collect();
+    let earlier: Vec<Vec<String>> = earlier.into_iter().map(terms).collect();
+    topics::contrast::distinctive(&recent, &earlier, 3, 3.0, 5)
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -1018,6 +1093,16 @@ fn write_ranking(
             Arc::new(list_of(t.iter().map(|x| x.terms.clone()))),
         ),
         (
+            "rising_label",
+            Arc::new(StringArray::from_iter_values(
+                t.iter().map(|x| &x.rising_label),
+            )),
+        ),
+        (
+            "rising_terms",
+            Arc::new(list_of(t.iter().map(|x| x.rising_terms.clone()))),
+        ),
+        (
             "score",
             Arc::new(Float64Array::from_iter_values(t.iter().map(|x| x.score))),
         ),
@@ -1126,5 +1211,88 @@ impl Counted {
     /// Enough posts, from enough threads, to call it a rise at all.
     fn enough(&self, rs: &RisingSettings) -> bool {
         self.reading.posts >= rs.min_posts && self.threads >= rs.min_threads
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 24 * HOUR_US;
+    const AS_OF: i64 = 1_780_000_000_000_000;
+
+    /// Posts in time order, with their topics, from (topic, text, how many, spread over
+    /// days ago (from, to) before AS_OF).
+    fn posts(spec: &[(Option<usize>, &str, usize, (f64, f64))]) -> (Posts, Vec<Option<usize>>) {
+        let mut rows: Vec<(i64, &str, Option<usize>)> = Vec::new();
+        for &(topic, text, n, (from, to)) in spec {
+            for k in 0..n {
+                let ago = from + (to - from) * (k as f64 + 0.5) / n as f64;
+                rows.push((AS_OF - (ago * DAY as f64) as i64, text, topic));
+            }
+        }
+        rows.sort_by_key(|r| r.0);
+        let mut p = Posts::default();
+        for (i, (at, text, _)) in rows.iter().enumerate() {
+            p.post_id.push(format!("post-{i}"));
+            p.thread_id.push(format!("post-{i}"));
+            p.team.push(None);
+            p.created_us.push(*at);
+            p.title.push(None);
+            p.body.push(text.to_string());
+            p.tags.push(Vec::new());
+        }
+        (p, rows.iter().map(|r| r.2).collect())
+    }
+
+    #[test]
+    fn what_is_new_names_the_subject_that_joined_a_topic() {
+        let tok = Tokenizer::new();
+        let (safety, hybrid) = (
+            "safety training module overdue",
+            "hybrid attendance badge count wrong",
+        );
+        let (p, t) = posts(&[
+            (Some(0), safety, 60, (8.0, 34.0)),
+            // The new subject began six days ago: inside the week before as_of, so it is
+            // not part of what the counted day is compared with.
+            (Some(0), hybrid, 90, (1.0, 6.0)),
+            (Some(0), hybrid, 25, (0.0, 1.0)),
+            (Some(0), safety, 5, (0.0, 1.0)),
+            // Another topic and unassigned posts say other things.
+            (Some(1), "payroll overtime missing", 40, (0.0, 30.0)),
+            (None, "printer toner empty", 40, (0.0, 1.0)),
+        ]);
+        let got = what_is_new(&p, &t, 0, AS_OF, 24, &tok);
+        let terms: Vec<&str> = got.iter().map(|g| g.0.as_str()).collect();
+        assert!(!terms.is_empty() && terms.len() <= 5, "{got:?}");
+        for term in &terms {
+            assert!(
+                ["hybrid", "attendance", "badge", "count", "wrong"]
+                    .iter()
+                    .any(|w| term.contains(w)),
+                "{term} is not the new subject: {got:?}"
+            );
+        }
+        assert!(got.iter().all(|g| g.1 >= 3.0), "{got:?}");
+        // The topic's usual subject rising is nothing new.
+        assert!(what_is_new(&p, &t, 1, AS_OF, 24 * 7, &tok).is_empty());
+    }
+
+    #[test]
+    fn a_topic_without_enough_history_has_nothing_to_compare_with() {
+        let tok = Tokenizer::new();
+        let new = (Some(0), "scanner firmware crash", 30, (0.0, 1.0));
+        let (p, t) = posts(&[
+            (Some(0), "vpn token expired", EARLIER_MIN - 1, (8.0, 30.0)),
+            new,
+        ]);
+        assert!(what_is_new(&p, &t, 0, AS_OF, 24, &tok).is_empty());
+        // One more earlier post and there is.
+        let (p, t) = posts(&[
+            (Some(0), "vpn token expired", EARLIER_MIN, (8.0, 30.0)),
+            new,
+        ]);
+        assert!(!what_is_new(&p, &t, 0, AS_OF, 24, &tok).is_empty());
     }
 }

@@ -15,6 +15,7 @@
 //! 5. Labels are each topic's most distinctive phrases (class-based TF-IDF); ids come
 //!    from the registry, so a topic keeps its id from run to run while it grows.
 
+pub mod contrast;
 pub mod issue_type;
 pub mod registry;
 pub mod stats;
@@ -757,7 +758,7 @@ fn describe(
 
 /// The three most distinctive phrases, skipping one contained in a phrase already chosen
 /// (or containing it), and tags unless nothing else is left.
-fn label_of(weighted: &[(&str, f64)]) -> String {
+pub(crate) fn label_of(weighted: &[(&str, f64)]) -> String {
     let mut chosen: Vec<&str> = Vec::new();
     for pass_tags in [false, true] {
         for (t, _) in weighted {
