@@ -1221,9 +1221,12 @@ mod tests {
     const DAY: i64 = 24 * HOUR_US;
     const AS_OF: i64 = 1_780_000_000_000_000;
 
-    /// Posts in time order, with their topics, from (topic, text, how many, spread over
-    /// days ago (from, to) before AS_OF).
-    fn posts(spec: &[(Option<usize>, &str, usize, (f64, f64))]) -> (Posts, Vec<Option<usize>>) {
+    /// Posts of a topic (None: unassigned): text, how many, spread over days ago (from,
+    /// to) before AS_OF.
+    type Spec<'a> = (Option<usize>, &'a str, usize, (f64, f64));
+
+    /// Posts in time order, with their topics.
+    fn posts(spec: &[Spec<'_>]) -> (Posts, Vec<Option<usize>>) {
         let mut rows: Vec<(i64, &str, Option<usize>)> = Vec::new();
         for &(topic, text, n, (from, to)) in spec {
             for k in 0..n {
