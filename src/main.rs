@@ -49,6 +49,11 @@ enum Command {
         /// Print the row count and the query time (session, planning, execution) to stderr.
         #[arg(long)]
         timing: bool,
+        /// Run the statement this many times in one session (the result is printed once);
+        /// with --timing, each run's time is printed. Later runs reuse the session's cached
+        /// Parquet metadata, as the jobs' later queries do.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        repeat: u32,
         /// The SQL statement.
         sql: String,
     },
@@ -191,8 +196,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             tables,
             timing,
+            repeat,
             sql,
-        } => commands::query::run(&load()?, &sql, format.into(), &tables, timing),
+        } => commands::query::run(&load()?, &sql, format.into(), &tables, timing, repeat),
         Command::Fixtures(FixturesCommand::Generate { sample, out }) => {
             commands::fixtures::generate(sample.people, sample.weeks, sample.seed, &out)
         }

@@ -363,6 +363,25 @@ fn query_reads_extra_parquet_tables_and_reports_its_time() {
         timing.starts_with(&format!("{rows} rows in ")) && timing.trim_end().ends_with(" s"),
         "{timing}"
     );
+    // --repeat runs it in one session: one timing line per run, the result printed once.
+    let repeated = query(&[
+        "--table",
+        &spec,
+        "--timing",
+        "--repeat",
+        "3",
+        "SELECT e.post_id FROM extra e JOIN posts p ON p.post_id = e.post_id ORDER BY 1",
+    ]);
+    assert_eq!(stdout(&repeated), stdout(&timed));
+    let lines: Vec<String> = stderr(&repeated).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    for (i, line) in lines.iter().enumerate() {
+        let head = format!("run {}: {rows} rows in ", i + 1);
+        assert!(line.starts_with(&head) && line.ends_with(" s"), "{lines:?}");
+    }
+    let zero = query(&["--repeat", "0", "SELECT 1"]);
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(stderr(&zero).contains("--repeat"), "{}", stderr(&zero));
     let bad = query(&["--table", "no-equals-sign", "SELECT 1"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("NAME=PATH"), "{}", stderr(&bad));

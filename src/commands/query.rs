@@ -60,28 +60,42 @@ pub fn lake_tables() -> Vec<LakeTable> {
         .collect()
 }
 
-/// Runs one statement and prints the result; with `timing`, prints to stderr the rows and
-/// the seconds from opening the session to the last batch (not the printing).
+/// Runs one statement `repeat` times in one session and prints the last result; with
+/// `timing`, prints to stderr each run's rows and seconds (the first from opening the
+/// session, later ones from planning), not the printing.
 pub fn run(
     config: &Config,
     sql: &str,
     format: Format,
     extra: &[ExtraTable],
     timing: bool,
+    repeat: u32,
 ) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new()?;
-    let started = Instant::now();
     let batches = rt.block_on(async {
+        let mut started = Instant::now();
         let ctx = super::open_lake(config).await?;
         for t in extra {
             murmur_jobs::session::register_parquet(&ctx, &t.name, &t.path).await?;
         }
-        anyhow::Ok(murmur_jobs::session::query(&ctx, sql).await?)
+        let mut batches = Vec::new();
+        for run in 1..=repeat {
+            if run > 1 {
+                started = Instant::now();
+            }
+            batches = murmur_jobs::session::query(&ctx, sql).await?;
+            if timing {
+                let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+                let secs = started.elapsed().as_secs_f64();
+                if repeat == 1 {
+                    eprintln!("{rows} rows in {secs:.3} s");
+                } else {
+                    eprintln!("run {run}: {rows} rows in {secs:.3} s");
+                }
+            }
+        }
+        anyhow::Ok(batches)
     })?;
-    if timing {
-        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-        eprintln!("{rows} rows in {:.3} s", started.elapsed().as_secs_f64());
-    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     murmur_jobs::output::write(&batches, format, &mut out)?;
