@@ -298,6 +298,7 @@ const DAY_US: i64 = 24 * HOUR_US;
 struct Posts {
     post_id: Vec<String>,
     thread_id: Vec<String>,
+    author_id: Vec<Option<String>>,
     team: Vec<Option<String>>,
     created_us: Vec<i64>,
     title: Vec<Option<String>>,
@@ -312,6 +313,7 @@ impl Posts {
             let c = Columns::new(b, "sql/rising_posts.sql");
             p.post_id.extend(c.texts("post_id")?);
             p.thread_id.extend(c.texts("thread_id")?);
+            p.author_id.extend(c.strings("author_id")?);
             p.team.extend(c.strings("team")?);
             p.created_us.extend(c.micros("created_at")?);
             p.title.extend(c.strings("title")?);
@@ -816,6 +818,7 @@ pub async fn run(
             t,
             req.as_of_us,
             entry.counted_hours,
+            req.min_group_size,
             &tokenizer,
         );
         if !terms.is_empty() {
@@ -854,12 +857,15 @@ const EARLIER_MIN: usize = 20;
 
 /// Terms topic `t`'s posts in the `hours` before `as_of_us` use distinctly more than its
 /// posts in the four weeks before them (at least 3 posts and a z-score of 3), at most 5.
+/// Privacy floor: a term counts only when posts by at least `min_authors` distinct people
+/// use it, so nobody's own words are singled out.
 fn what_is_new(
     posts: &Posts,
     post_topic: &[Option<usize>],
     t: usize,
     as_of_us: i64,
     hours: i64,
+    min_authors: u32,
     tokenizer: &Tokenizer,
 ) -> Vec<(String, f64)> {
     let from = as_of_us - hours * HOUR_US;
@@ -883,13 +889,28 @@ fn what_is_new(
     if earlier.len() < EARLIER_MIN {
         return Vec::new();
     }
-    let recent: Vec<Vec<String>> = (0..posts.created_us.len())
+    let recent_idx: Vec<usize> = (0..posts.created_us.len())
         .filter(|&i| posts.created_us[i] >= from && posts.created_us[i] < as_of_us)
         .filter(of_topic)
-        .map(terms)
         .collect();
+    let recent: Vec<Vec<String>> = recent_idx.iter().map(|&i| terms(i)).collect();
     let earlier: Vec<Vec<String>> = earlier.into_iter().map(terms).collect();
-    topics::contrast::distinctive(&recent, &earlier, 3, 3.0, 5)
+    let authors_of = |term: &str| {
+        let mut who: Vec<&str> = recent_idx
+            .iter()
+            .zip(&recent)
+            .filter(|(_, doc)| doc.iter().any(|x| x == term))
+            .filter_map(|(&i, _)| posts.author_id[i].as_deref())
+            .collect();
+        who.sort_unstable();
+        who.dedup();
+        who.len() as u32
+    };
+    topics::contrast::distinctive(&recent, &earlier, 3, 3.0, usize::MAX)
+        .into_iter()
+        .filter(|(term, _)| authors_of(term) >= min_authors)
+        .take(5)
+        .collect()
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -1222,23 +1243,26 @@ mod tests {
     const AS_OF: i64 = 1_780_000_000_000_000;
 
     /// Posts of a topic (None: unassigned): text, how many, spread over days ago (from,
-    /// to) before AS_OF.
-    type Spec<'a> = (Option<usize>, &'a str, usize, (f64, f64));
+    /// to) before AS_OF, by how many different people (in turn).
+    type Spec<'a> = (Option<usize>, &'a str, usize, (f64, f64), usize);
+    const FLOOR: u32 = 5;
 
     /// Posts in time order, with their topics.
     fn posts(spec: &[Spec<'_>]) -> (Posts, Vec<Option<usize>>) {
-        let mut rows: Vec<(i64, &str, Option<usize>)> = Vec::new();
-        for &(topic, text, n, (from, to)) in spec {
+        let mut rows: Vec<(i64, &str, Option<usize>, String)> = Vec::new();
+        for (s, &(topic, text, n, (from, to), people)) in spec.iter().enumerate() {
             for k in 0..n {
                 let ago = from + (to - from) * (k as f64 + 0.5) / n as f64;
-                rows.push((AS_OF - (ago * DAY as f64) as i64, text, topic));
+                let author = format!("person-{s}-{}", k % people);
+                rows.push((AS_OF - (ago * DAY as f64) as i64, text, topic, author));
             }
         }
         rows.sort_by_key(|r| r.0);
         let mut p = Posts::default();
-        for (i, (at, text, _)) in rows.iter().enumerate() {
+        for (i, (at, text, _, author)) in rows.iter().enumerate() {
             p.post_id.push(format!("post-{i}"));
             p.thread_id.push(format!("post-{i}"));
+            p.author_id.push(Some(author.clone()));
             p.team.push(None);
             p.created_us.push(*at);
             p.title.push(None);
@@ -1256,17 +1280,17 @@ mod tests {
             "hybrid attendance badge count wrong",
         );
         let (p, t) = posts(&[
-            (Some(0), safety, 60, (8.0, 34.0)),
+            (Some(0), safety, 60, (8.0, 34.0), 10),
             // The new subject began six days ago: inside the week before as_of, so it is
             // not part of what the counted day is compared with.
-            (Some(0), hybrid, 90, (1.0, 6.0)),
-            (Some(0), hybrid, 25, (0.0, 1.0)),
-            (Some(0), safety, 5, (0.0, 1.0)),
+            (Some(0), hybrid, 90, (1.0, 6.0), 10),
+            (Some(0), hybrid, 25, (0.0, 1.0), 10),
+            (Some(0), safety, 5, (0.0, 1.0), 10),
             // Another topic and unassigned posts say other things.
-            (Some(1), "payroll overtime missing", 40, (0.0, 30.0)),
-            (None, "printer toner empty", 40, (0.0, 1.0)),
+            (Some(1), "payroll overtime missing", 40, (0.0, 30.0), 10),
+            (None, "printer toner empty", 40, (0.0, 1.0), 10),
         ]);
-        let got = what_is_new(&p, &t, 0, AS_OF, 24, &tok);
+        let got = what_is_new(&p, &t, 0, AS_OF, 24, FLOOR, &tok);
         let terms: Vec<&str> = got.iter().map(|g| g.0.as_str()).collect();
         assert!(!terms.is_empty() && terms.len() <= 5, "{got:?}");
         for term in &terms {
@@ -1279,23 +1303,40 @@ mod tests {
         }
         assert!(got.iter().all(|g| g.1 >= 3.0), "{got:?}");
         // The topic's usual subject rising is nothing new.
-        assert!(what_is_new(&p, &t, 1, AS_OF, 24 * 7, &tok).is_empty());
+        assert!(what_is_new(&p, &t, 1, AS_OF, 24 * 7, FLOOR, &tok).is_empty());
     }
 
     #[test]
     fn a_topic_without_enough_history_has_nothing_to_compare_with() {
         let tok = Tokenizer::new();
-        let new = (Some(0), "scanner firmware crash", 30, (0.0, 1.0));
+        let new = (Some(0), "scanner firmware crash", 30, (0.0, 1.0), 10);
         let (p, t) = posts(&[
-            (Some(0), "vpn token expired", EARLIER_MIN - 1, (8.0, 30.0)),
+            (
+                Some(0),
+                "vpn token expired",
+                EARLIER_MIN - 1,
+                (8.0, 30.0),
+                10,
+            ),
             new,
         ]);
-        assert!(what_is_new(&p, &t, 0, AS_OF, 24, &tok).is_empty());
+        assert!(what_is_new(&p, &t, 0, AS_OF, 24, FLOOR, &tok).is_empty());
         // One more earlier post and there is.
         let (p, t) = posts(&[
-            (Some(0), "vpn token expired", EARLIER_MIN, (8.0, 30.0)),
+            (Some(0), "vpn token expired", EARLIER_MIN, (8.0, 30.0), 10),
             new,
         ]);
-        assert!(!what_is_new(&p, &t, 0, AS_OF, 24, &tok).is_empty());
+        assert!(!what_is_new(&p, &t, 0, AS_OF, 24, FLOOR, &tok).is_empty());
+    }
+
+    #[test]
+    fn words_of_fewer_people_than_the_privacy_floor_are_not_shown() {
+        let tok = Tokenizer::new();
+        let old = (Some(0), "vpn token expired", 40, (8.0, 30.0), 10);
+        let new = |people| (Some(0), "scanner firmware crash", 30, (0.0, 1.0), people);
+        let (p, t) = posts(&[old, new(FLOOR as usize - 1)]);
+        assert!(what_is_new(&p, &t, 0, AS_OF, 24, FLOOR, &tok).is_empty());
+        let (p, t) = posts(&[old, new(FLOOR as usize)]);
+        assert!(!what_is_new(&p, &t, 0, AS_OF, 24, FLOOR, &tok).is_empty());
     }
 }
