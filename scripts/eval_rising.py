@@ -22,7 +22,7 @@ topic's threads are then the old subject while the day's posts are the new one.
 Each run starts from no derived outputs (the topic registry shapes later runs), so a second
 run in the same --work directory reuses the sample and lake and gives the same figures.
 """
-import argparse, csv, json, os, shutil, statistics, subprocess, sys
+import argparse, bisect, csv, json, os, shutil, statistics, subprocess, sys
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
@@ -57,9 +57,10 @@ def main():
     # directory then gives the same figures as the first.
     shutil.rmtree(os.path.join(w, "derived"), ignore_errors=True)
     truth = json.load(open(os.path.join(w, "sample", "truth.json")))
-    thread_topic = {}
+    post_topic, thread_topic = {}, {}
     with open(os.path.join(w, "sample", "truth_posts.csv")) as f:
         for r in csv.DictReader(f):
+            post_topic[r["post_id"]] = r["topic"]
             if r["post_id"] == r["thread_id"]:
                 thread_topic[r["thread_id"]] = r["topic"]
     topics = {t["key"]: t for t in truth["topics"]}
@@ -67,14 +68,9 @@ def main():
     recurring = [k for k, t in topics.items() if t["kind"] == "recurring"]
     start = date.fromisoformat(truth["span"]["start"])
     end = date.fromisoformat(truth["span"]["end"])
-    import bisect
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
-    post_topic = {}
-    with open(os.path.join(w, "sample", "truth_posts.csv")) as f:
-        for r in csv.DictReader(f):
-            post_topic[r["post_id"]] = r["topic"]
     lake_posts = ds.dataset(os.path.join(w, "lake", "posts"), format="parquet",
                             partitioning="hive").to_table(columns=["post_id", "thread_id", "created_at"])
     lake_posts = sorted(zip(lake_posts.column("created_at").cast("int64").to_pylist(),
@@ -95,7 +91,7 @@ def main():
 
     def planted_of_counted(assigned, day, topic_id, hours):
         """The planted topic most of the entry's counted posts belong to."""
-        end_us = int((date.fromordinal(day.toordinal() + 1) - date(1970, 1, 1)).total_seconds()) * 1_000_000
+        end_us = (day + timedelta(days=1) - date(1970, 1, 1)).days * 86_400_000_000
         lo = bisect.bisect_left(post_times, end_us - hours * 3_600_000_000)
         hi = bisect.bisect_left(post_times, end_us)
         c = Counter(post_topic.get(p, "?") for _, thread, p in lake_posts[lo:hi]

@@ -80,9 +80,6 @@ pub fn run(
         }
         let mut batches = Vec::new();
         for run in 1..=repeat {
-            if run > 1 {
-                started = Instant::now();
-            }
             batches = murmur_jobs::session::query(&ctx, sql).await?;
             if timing {
                 let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
@@ -93,6 +90,7 @@ pub fn run(
                     eprintln!("run {run}: {rows} rows in {secs:.3} s");
                 }
             }
+            started = Instant::now();
         }
         anyhow::Ok(batches)
     })?;

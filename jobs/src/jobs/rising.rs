@@ -11,7 +11,7 @@ use crate::text::Tokenizer;
 use crate::topics::issue_type::Classifier;
 use crate::topics::registry::Registry;
 use crate::topics::trend::{Model, Reading, Series};
-use crate::topics::vectors::ThreadText;
+use crate::topics::vectors::{ThreadText, text_terms};
 use crate::topics::{self, TopicSettings};
 use crate::{Error, Result, sql};
 use arrow::array::{
@@ -873,42 +873,51 @@ fn what_is_new(
     // few days ago is new against them even when the counted hours are only the last day.
     let earlier_to = from.min(as_of_us - EARLIER_GAP_DAYS * 24 * HOUR_US);
     let earlier_from = earlier_to - EARLIER_DAYS * 24 * HOUR_US;
+    // Posts are in time order: each period is a slice of them.
+    let at = |us: i64| posts.created_us.partition_point(|&c| c < us);
     let of_topic = |i: &usize| post_topic.get(*i).copied().flatten() == Some(t);
-    let terms = |i: usize| {
-        let mut v = tokenizer.phrases(&posts.text(i), 2);
-        v.extend(crate::text::tag_terms(&posts.tags[i]));
-        v
-    };
-    // Posts are in time order.
-    let earlier: Vec<usize> = (0..posts.created_us.len())
+    let terms = |i: usize| text_terms(tokenizer, &posts.text(i), &posts.tags[i]);
+    let earlier: Vec<usize> = (at(earlier_from)..at(earlier_to))
         .rev()
-        .filter(|&i| posts.created_us[i] >= earlier_from && posts.created_us[i] < earlier_to)
         .filter(of_topic)
         .take(EARLIER_POSTS)
         .collect();
     if earlier.len() < EARLIER_MIN {
         return Vec::new();
     }
-    let recent_idx: Vec<usize> = (0..posts.created_us.len())
-        .filter(|&i| posts.created_us[i] >= from && posts.created_us[i] < as_of_us)
-        .filter(of_topic)
-        .collect();
+    let recent_idx: Vec<usize> = (at(from)..at(as_of_us)).filter(of_topic).collect();
     let recent: Vec<Vec<String>> = recent_idx.iter().map(|&i| terms(i)).collect();
     let earlier: Vec<Vec<String>> = earlier.into_iter().map(terms).collect();
-    let authors_of = |term: &str| {
-        let mut who: Vec<&str> = recent_idx
-            .iter()
-            .zip(&recent)
-            .filter(|(_, doc)| doc.iter().any(|x| x == term))
-            .filter_map(|(&i, _)| posts.author_id[i].as_deref())
-            .collect();
-        who.sort_unstable();
-        who.dedup();
-        who.len() as u32
-    };
-    topics::contrast::distinctive(&recent, &earlier, 3, 3.0, usize::MAX)
+    let candidates = topics::contrast::distinctive(&recent, &earlier, 3, 3.0, usize::MAX);
+    // The people behind each candidate, in one pass over the counted posts.
+    let index: HashMap<&str, usize> = candidates
+        .iter()
+        .enumerate()
+        .map(|(k, (term, _))| (term.as_str(), k))
+        .collect();
+    let mut people: Vec<Vec<&str>> = vec![Vec::new(); candidates.len()];
+    for (&i, doc) in recent_idx.iter().zip(&recent) {
+        let Some(author) = posts.author_id[i].as_deref() else {
+            continue;
+        };
+        for term in doc {
+            if let Some(&k) = index.get(term.as_str()) {
+                people[k].push(author);
+            }
+        }
+    }
+    let enough: Vec<bool> = people
+        .iter_mut()
+        .map(|who| {
+            who.sort_unstable();
+            who.dedup();
+            who.len() >= min_authors as usize
+        })
+        .collect();
+    candidates
         .into_iter()
-        .filter(|(term, _)| authors_of(term) >= min_authors)
+        .zip(enough)
+        .filter_map(|(c, ok)| ok.then_some(c))
         .take(5)
         .collect()
 }

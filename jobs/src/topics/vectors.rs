@@ -22,11 +22,16 @@ pub struct ThreadText {
     pub tags: Vec<String>,
 }
 
-/// Terms of one thread, with repeats: phrases of one and two words, and each tag twice
-/// (a tag is a strong, language-independent signal).
+/// Terms of one thread, with repeats: see [`text_terms`].
 pub fn thread_terms(tokenizer: &Tokenizer, t: &ThreadText) -> Vec<String> {
-    let mut terms = tokenizer.phrases(&t.text, 2);
-    for tag in tag_terms(&t.tags) {
+    text_terms(tokenizer, &t.text, &t.tags)
+}
+
+/// Terms of a text and its tags, with repeats: phrases of one and two words, and each tag
+/// twice (a tag is a strong, language-independent signal).
+pub fn text_terms(tokenizer: &Tokenizer, text: &str, tags: &[String]) -> Vec<String> {
+    let mut terms = tokenizer.phrases(text, 2);
+    for tag in tag_terms(tags) {
         terms.push(tag.clone());
         terms.push(tag);
     }
