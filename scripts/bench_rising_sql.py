@@ -31,8 +31,14 @@ Dialect translations, and only these (DuckDB side):
     hive_partitioning) with `date` typed DATE (as murmur registers it), resources over
     read_csv(<catalog>/resources.csv), topic_threads over read_parquet(<assignments>).
 
+--probe SQL (repeatable) also times a statement of your own both ways (translated as above,
+{{from_us}}/{{to_us}}/{{min_group_size}} rendered), shown as probe1, probe2, ...: for
+example a bare scan (`SELECT count(*) FROM posts WHERE accepted`) to see how much of a
+query's time is reading the files.
+
 Usage: bench_rising_sql.py --binary target/release/murmur [--lake DIR --catalog DIR]
        [--assignments FILE] [--posts 1000000] [--weeks 52] [--repeat 3] [--work DIR]
+       [--probe SQL ...]
 """
 import argparse
 import datetime as dt
@@ -214,6 +220,8 @@ def main():
     ap.add_argument("--weeks", type=int, default=52)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--work")
+    ap.add_argument("--probe", action="append", default=[], metavar="SQL",
+                    help="also time this statement both ways (repeatable)")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="murmur-bench-rising-")
     os.makedirs(work, exist_ok=True)
@@ -242,9 +250,13 @@ def main():
     print(f"lake {lake}: {posts} posts, window {window} (to exclusive), "
           f"duckdb {duckdb.__version__}, {THREADS} threads, best of {args.repeat}")
     results, problems = [], []
+    statements = []
     for name in QUERIES:
         with open(os.path.join(ROOT, "sql", f"{name}.sql")) as f:
-            sql = render(f.read(), params)
+            statements.append((name, f.read()))
+    statements += [(f"probe{i}", sql) for i, sql in enumerate(args.probe, 1)]
+    for name, text in statements:
+        sql = render(text, params)
         keep = name not in COUNT_ONLY
         _, _, df_rows, json_text = run_datafusion(binary, lake, catalog, assignments, sql, keep)
         _, table = run_duckdb(con, to_duckdb(sql))
@@ -265,8 +277,9 @@ def main():
         flag = "" if r["ratio"] <= 1.5 else "  > 1.5x"
         print(f"{r['query']:<22} {r['rows']:>9} {r['datafusion_s']:>13.3f} {r['datafusion_wall_s']:>9.3f} "
               f"{r['duckdb_s']:>9.3f} {r['ratio']:>6.2f}{flag}")
-    total_df = sum(r["datafusion_s"] for r in results)
-    total_dk = sum(r["duckdb_s"] for r in results)
+    # The total is the rising job's SQL: probes are left out.
+    total_df = sum(r["datafusion_s"] for r in results if r["query"] in QUERIES)
+    total_dk = sum(r["duckdb_s"] for r in results if r["query"] in QUERIES)
     print(f"{'total':<22} {'':>9} {total_df:>13.3f} {'':>9} {total_dk:>9.3f} {total_df / total_dk:>6.2f}")
     print(json.dumps({"posts": posts, "from_us": from_us, "to_us": to_us, "results": results}))
     if problems:
