@@ -6,6 +6,7 @@ pub mod columns;
 pub mod error;
 mod fxhash;
 pub mod jobs;
+pub mod local_files;
 pub mod output;
 pub mod sentiment;
 pub mod session;

@@ -47,6 +47,13 @@ pub async fn open(
     // gives a plain string.
     config.options_mut().sql_parser.map_string_types_to_utf8view = false;
     let ctx = SessionContext::new_with_config(config);
+    // Local files are read on the calling thread, not handed to tokio's blocking pool
+    // (see `local_files`).
+    let url = datafusion::execution::object_store::ObjectStoreUrl::local_filesystem();
+    ctx.register_object_store(
+        url.as_ref(),
+        Arc::new(crate::local_files::InlineLocalFiles::new()),
+    );
     let root = lake.canonicalize().map_err(|source| crate::Error::Io {
         path: lake.display().to_string(),
         source,
