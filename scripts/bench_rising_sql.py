@@ -23,6 +23,8 @@ Dialect translations, and only these (DuckDB side):
     to_timestamp_micros; make_timestamp(BIGINT) takes microseconds since the epoch.
   - date_bin(INTERVAL ...,  ->  time_bucket(INTERVAL ...,: DuckDB's name for the same
     fixed-width bucketing (from the epoch in both, so hours start on the hour).
+  - arrow_cast(ts, 'Int64')  ->  epoch_us(ts): a timestamp as microseconds since the
+    epoch; DuckDB cannot CAST a TIMESTAMPTZ to BIGINT.
   - first_value(x ORDER BY ...) as an aggregate  ->  first(x ORDER BY ...): DuckDB's
     first_value is a window function only; its aggregate of that meaning is first.
   - SET TimeZone = 'UTC': DuckDB reads the lake's UTC timestamps as TIMESTAMPTZ and casts,
@@ -153,6 +155,7 @@ def render(text, params):
 def to_duckdb(sql):
     sql = re.sub(r"to_timestamp_micros\((\d+)\)", r"CAST(make_timestamp(\1) AS TIMESTAMPTZ)", sql)
     sql = re.sub(r"\bdate_bin\(INTERVAL", "time_bucket(INTERVAL", sql)
+    sql = re.sub(r"\barrow_cast\(([\w.]+), 'Int64'\)", r"epoch_us(\1)", sql)
     # Only the aggregate form (first_value(... ORDER BY ...) with no OVER) is used in sql/.
     return re.sub(r"\bfirst_value\(", "first(", sql)
 

@@ -645,6 +645,83 @@ async fn rising_experts_are_authors_of_accepted_answers_in_the_window() {
     );
 }
 
+/// An expert's team and role are those of their latest answer in the window, whatever the
+/// rows' order, whichever team name sorts first, and a missing role stays missing.
+#[tokio::test]
+async fn rising_experts_show_the_team_and_role_of_their_latest_answer() {
+    // (author, team, role, created_at, accepted); every answer is in thread q1, topic T1.
+    type Answer = (
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        bool,
+    );
+    let answers: &[Answer] = &[
+        // e1 moved from A to B and has a role starting with the role marker's digit.
+        ("e1", "A", Some("engineer"), "2026-03-02T10:00:00Z", true),
+        ("e1", "B", Some("1st line"), "2026-03-04T10:00:00Z", false),
+        // e2's latest answer has no role.
+        ("e2", "C", Some("analyst"), "2026-03-02T11:00:00Z", true),
+        ("e2", "C", None, "2026-03-05T11:00:00.000001Z", false),
+        // e3's later answer comes first in the table and its team sorts first.
+        ("e3", "Alpha", Some("lead"), "2026-03-06T09:00:00Z", true),
+        ("e3", "Zeta", Some("intern"), "2026-03-03T09:00:00Z", true),
+        // After the window: not the latest in it.
+        ("e3", "Omega", Some("boss"), TO, true),
+    ];
+    let created = pick(answers, |a| a.3);
+    let ctx = SessionContext::new();
+    table(
+        &ctx,
+        "posts",
+        vec![
+            ("thread_id", strs(&pick(answers, |_| "q1"))),
+            ("kind", strs(&pick(answers, |_| "answer"))),
+            ("author_id", strs(&pick(answers, |a| a.0))),
+            ("team", strs(&pick(answers, |a| a.1))),
+            ("role", opt_strs(&pick(answers, |a| a.2))),
+            ("created_at", times(&created)),
+            (
+                "accepted",
+                Arc::new(BooleanArray::from(pick(answers, |a| a.4))),
+            ),
+            ("date", dates(&created)),
+        ],
+    );
+    table(
+        &ctx,
+        "topic_threads",
+        vec![("thread_id", strs(&["q1"])), ("topic_id", strs(&["T1"]))],
+    );
+    let params = [("from_us", ts(FROM)), ("to_us", ts(TO))];
+    expect(
+        run(&ctx, "rising_experts", &params).await,
+        r"
++----------+-----------+-------+----------+------------------+---------+
+| topic_id | author_id | team  | role     | accepted_answers | answers |
++----------+-----------+-------+----------+------------------+---------+
+| T1       | e3        | Alpha | lead     | 2                | 2       |
+| T1       | e1        | B     | 1st line | 1                | 2       |
+| T1       | e2        | C     |          | 1                | 2       |
++----------+-----------+-------+----------+------------------+---------+",
+    );
+    // The table above prints NULL and '' alike: e2's role must be NULL.
+    let q = sql::get("rising_experts").unwrap().render(&params);
+    let nulls = murmur_jobs::session::query(
+        &ctx,
+        &format!("SELECT author_id FROM ({q}) WHERE role IS NULL"),
+    )
+    .await
+    .unwrap();
+    let text = arrow::util::pretty::pretty_format_batches(&nulls).unwrap();
+    assert_eq!(
+        text.to_string().lines().nth(3),
+        Some("| e2        |"),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn rising_resources_join_links_with_all_feedback_before_the_end() {
     expect(
