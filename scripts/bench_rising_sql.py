@@ -35,8 +35,10 @@ Dialect translations, and only these (DuckDB side):
 
 --probe SQL (repeatable) also times a statement of your own both ways (translated as above,
 {{from_us}}/{{to_us}}/{{min_group_size}} rendered), shown as probe1, probe2, ...: for
-example a bare scan (`SELECT count(*) FROM posts WHERE accepted`) to see how much of a
-query's time is reading the files.
+example a bare scan (`SELECT count(*) AS n FROM posts WHERE accepted`) to see how much of a
+query's time is reading the files. Its rows are compared by column name too, and the two
+engines name an expression without an alias differently (`count(DISTINCT posts.author_id)`
+against `count(DISTINCT author_id)`), so give each output column an alias.
 
 Usage: bench_rising_sql.py --binary target/release/murmur [--lake DIR --catalog DIR]
        [--assignments FILE] [--posts 1000000] [--weeks 52] [--repeat 3] [--work DIR]
@@ -224,7 +226,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--work")
     ap.add_argument("--probe", action="append", default=[], metavar="SQL",
-                    help="also time this statement both ways (repeatable)")
+                    help="also time this statement both ways (repeatable); alias its "
+                         "output columns (AS n) so the rows can be compared")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="murmur-bench-rising-")
     os.makedirs(work, exist_ok=True)
