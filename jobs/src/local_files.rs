@@ -43,6 +43,11 @@ impl InlineLocalFiles {
         Self::default()
     }
 
+    /// The file at `location`, as `LocalFileSystem` maps it; `None` if it cannot be opened.
+    fn open(&self, location: &Path) -> Option<File> {
+        File::open(self.inner.path_to_filesystem(location).ok()?).ok()
+    }
+
     /// The ranged read of `get_opts`, or `None` when it is not a plain ranged read or
     /// fails (the caller then asks `LocalFileSystem`).
     fn get_range_inline(&self, location: &Path, options: &GetOptions) -> Option<GetResult> {
@@ -53,8 +58,7 @@ impl InlineLocalFiles {
             && options.if_unmodified_since.is_none()
             && options.version.is_none();
         let requested = options.range.as_ref().filter(|_| plain)?;
-        let path = self.inner.path_to_filesystem(location).ok()?;
-        let file = File::open(&path).ok()?;
+        let file = self.open(location)?;
         let metadata = file.metadata().ok().filter(|m| m.is_file())?;
         let range = requested.as_range(metadata.len()).ok()?;
         if range.end - range.start > INLINE_MAX_BYTES {
@@ -76,8 +80,7 @@ impl InlineLocalFiles {
         if total > INLINE_MAX_BYTES {
             return None;
         }
-        let path = self.inner.path_to_filesystem(location).ok()?;
-        let file = File::open(&path).ok()?;
+        let file = self.open(location)?;
         ranges
             .iter()
             .map(|r| read_range(&file, r.clone()))

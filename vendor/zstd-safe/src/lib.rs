@@ -40,78 +40,80 @@ mod ctx_pool {
     /// Contexts kept per thread, of each kind: more than a Parquet row group's columns.
     const MAX: usize = 32;
 
-    pub(crate) struct Pool {
-        d: Vec<NonNull<zstd_sys::ZSTD_DCtx>>,
-        c: Vec<NonNull<zstd_sys::ZSTD_CCtx>>,
+    /// A kind of zstd context: how to bring it back to a new context's state and free it.
+    pub(crate) trait Context {
+        /// Safety: `p` is a live context of this kind that nobody else uses.
+        unsafe fn reset(p: *mut Self) -> usize;
+        /// Safety: as `reset`; `p` is not used afterwards.
+        unsafe fn free(p: *mut Self);
     }
 
-    impl Drop for Pool {
+    impl Context for zstd_sys::ZSTD_CCtx {
+        unsafe fn reset(p: *mut Self) -> usize {
+            zstd_sys::ZSTD_CCtx_reset(
+                p,
+                zstd_sys::ZSTD_ResetDirective::ZSTD_reset_session_and_parameters,
+            )
+        }
+        unsafe fn free(p: *mut Self) {
+            zstd_sys::ZSTD_freeCCtx(p);
+        }
+    }
+
+    impl Context for zstd_sys::ZSTD_DCtx {
+        unsafe fn reset(p: *mut Self) -> usize {
+            zstd_sys::ZSTD_DCtx_reset(
+                p,
+                zstd_sys::ZSTD_ResetDirective::ZSTD_reset_session_and_parameters,
+            )
+        }
+        unsafe fn free(p: *mut Self) {
+            zstd_sys::ZSTD_freeDCtx(p);
+        }
+    }
+
+    /// One thread's contexts of one kind; freed when the thread exits.
+    pub(crate) struct Kept<T: Context>(RefCell<Vec<NonNull<T>>>);
+
+    impl<T: Context> Drop for Kept<T> {
         fn drop(&mut self) {
-            for p in self.d.drain(..) {
+            for p in self.0.get_mut().drain(..) {
                 // Safety: a context of ours, reset, used by nobody else.
-                unsafe { zstd_sys::ZSTD_freeDCtx(p.as_ptr()) };
-            }
-            for p in self.c.drain(..) {
-                // Safety: as above.
-                unsafe { zstd_sys::ZSTD_freeCCtx(p.as_ptr()) };
+                unsafe { T::free(p.as_ptr()) };
             }
         }
     }
 
-    std::thread_local!(static POOL: RefCell<Pool> = RefCell::new(Pool { d: Vec::new(), c: Vec::new() }));
-
-    pub(crate) fn take_d() -> Option<NonNull<zstd_sys::ZSTD_DCtx>> {
-        POOL.try_with(|p| p.borrow_mut().d.pop()).ok().flatten()
+    std::thread_local! {
+        pub(crate) static CCTX: Kept<zstd_sys::ZSTD_CCtx> = Kept(RefCell::new(Vec::new()));
+        pub(crate) static DCTX: Kept<zstd_sys::ZSTD_DCtx> = Kept(RefCell::new(Vec::new()));
     }
 
-    pub(crate) fn take_c() -> Option<NonNull<zstd_sys::ZSTD_CCtx>> {
-        POOL.try_with(|p| p.borrow_mut().c.pop()).ok().flatten()
+    /// A kept context, if this thread has one.
+    pub(crate) fn take<T: Context>(
+        pool: &'static std::thread::LocalKey<Kept<T>>,
+    ) -> Option<NonNull<T>> {
+        pool.try_with(|k| k.0.borrow_mut().pop()).ok().flatten()
     }
 
     /// Resets `p` to a new context's state (no session, default parameters, no dictionary)
     /// and keeps it; false when it cannot be reset or the pool is full or gone (the caller
     /// then frees it).
-    pub(crate) fn give_d(p: NonNull<zstd_sys::ZSTD_DCtx>) -> bool {
-        // Safety: just FFI, on a context nobody else uses.
-        let rc = unsafe {
-            zstd_sys::ZSTD_DCtx_reset(
-                p.as_ptr(),
-                zstd_sys::ZSTD_ResetDirective::ZSTD_reset_session_and_parameters,
-            )
-        };
+    pub(crate) fn give<T: Context>(
+        pool: &'static std::thread::LocalKey<Kept<T>>,
+        p: NonNull<T>,
+    ) -> bool {
+        // Safety: the caller's context, which nobody else uses.
+        let rc = unsafe { T::reset(p.as_ptr()) };
         // Safety: just FFI.
         if unsafe { zstd_sys::ZSTD_isError(rc) } != 0 {
             return false;
         }
-        POOL.try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            let keep = pool.d.len() < MAX;
+        pool.try_with(|k| {
+            let mut kept = k.0.borrow_mut();
+            let keep = kept.len() < MAX;
             if keep {
-                pool.d.push(p);
-            }
-            keep
-        })
-        .unwrap_or(false)
-    }
-
-    /// As `give_d`, for a compression context.
-    pub(crate) fn give_c(p: NonNull<zstd_sys::ZSTD_CCtx>) -> bool {
-        // Safety: just FFI, on a context nobody else uses.
-        let rc = unsafe {
-            zstd_sys::ZSTD_CCtx_reset(
-                p.as_ptr(),
-                zstd_sys::ZSTD_ResetDirective::ZSTD_reset_session_and_parameters,
-            )
-        };
-        // Safety: just FFI.
-        if unsafe { zstd_sys::ZSTD_isError(rc) } != 0 {
-            return false;
-        }
-        POOL.try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            let keep = pool.c.len() < MAX;
-            if keep {
-                pool.c.push(p);
+                kept.push(p);
             }
             keep
         })
@@ -461,7 +463,7 @@ impl<'a> CCtx<'a> {
     /// Returns `None` if zstd returns a NULL pointer - may happen if allocation fails.
     pub fn try_create() -> Option<Self> {
         #[cfg(feature = "std")]
-        let pooled = ctx_pool::take_c();
+        let pooled = ctx_pool::take(&ctx_pool::CCTX);
         #[cfg(not(feature = "std"))]
         let pooled = None;
         // Safety: Just FFI
@@ -1548,7 +1550,7 @@ impl<'a> Drop for CCtx<'a> {
         // murmur's patch: a context that never had worker threads and never failed goes
         // back to this thread's pool (after a reset), not to the allocator.
         #[cfg(feature = "std")]
-        if !self.3.ever && self.2 .0.is_none() && ctx_pool::give_c(self.0) {
+        if !self.3.ever && self.2 .0.is_none() && ctx_pool::give(&ctx_pool::CCTX, self.0) {
             return;
         }
         // Safety: Just FFI
@@ -1614,7 +1616,7 @@ impl<'a> DCtx<'a> {
     /// Returns `None` if the operation failed (for example, not enough memory).
     pub fn try_create() -> Option<Self> {
         #[cfg(feature = "std")]
-        let pooled = ctx_pool::take_d();
+        let pooled = ctx_pool::take(&ctx_pool::DCTX);
         #[cfg(not(feature = "std"))]
         let pooled = None;
         Some(DCtx(
@@ -2124,7 +2126,7 @@ impl Drop for DCtx<'_> {
             let plain = !self.3.multiple_ddicts;
             #[cfg(not(feature = "experimental"))]
             let plain = true;
-            if plain && self.2 .0.is_none() && ctx_pool::give_d(self.0) {
+            if plain && self.2 .0.is_none() && ctx_pool::give(&ctx_pool::DCTX, self.0) {
                 return;
             }
         }
