@@ -148,6 +148,7 @@ enum ConfigCommand {
 }
 
 fn main() -> ExitCode {
+    let huge_pages = disable_transparent_huge_pages();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -159,6 +160,9 @@ fn main() -> ExitCode {
             }),
         )
         .init();
+    if let Err(error) = huge_pages {
+        tracing::debug!(%error, "Could not turn transparent huge pages off; going on with them.");
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -166,6 +170,18 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Turns transparent huge pages off for this process (`prctl(PR_SET_THP_DISABLE)`; all its
+/// threads share the setting). mimalloc asks the kernel for huge pages for its arenas, and the kernel
+/// then zeroes 2 MiB on the first touch of each, however little of it is used, and again
+/// each time mimalloc has given memory back. Kafka ingest spent ~17% of its CPU zeroing
+/// pages (`clear_page_erms`); without huge pages it ingests 1M events 5-16% faster and the
+/// rising job over a year of history runs ~14% faster (docs/kafka.md, "Fifth round").
+fn disable_transparent_huge_pages() -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    rustix::thread::disable_transparent_huge_pages(true)?;
+    Ok(())
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -294,6 +294,38 @@ fn kafka_sigterm_commits_the_open_batch_and_exits_0() {
     assert_eq!(summary["read"], 0, "{summary}");
 }
 
+/// murmur turns transparent huge pages off for itself (`src/main.rs`): with them, the kernel
+/// zeroed 2 MiB at each first touch of the allocator's memory, ~17% of Kafka ingest's CPU.
+/// No broker is needed: with nothing listening, ingest keeps retrying, long enough to look
+/// at the process.
+#[cfg(target_os = "linux")]
+#[test]
+fn murmur_runs_with_transparent_huge_pages_off() {
+    fn thp_enabled(pid: &str) -> String {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("THP_enabled:"))
+            .unwrap_or_else(|| panic!("no THP_enabled line in /proc/{pid}/status:\n{status}"));
+        line["THP_enabled:".len()..].trim().to_string()
+    }
+    // The flag is inherited: if this process had it, the child's 0 would prove nothing.
+    assert_eq!(
+        thp_enabled("self"),
+        "1",
+        "the test needs a parent with huge pages allowed"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let brokers = format!("127.0.0.1:{}", broker::free_port());
+    let mut ingest = Ingest::spawn(
+        dir.path(),
+        &["--lake", "lake", "ingest", "kafka", "--brokers", &brokers],
+    );
+    ingest.wait_for_log("Kafka ingest started.", Duration::from_secs(30));
+    let flag = thp_enabled(&ingest.child.id().to_string());
+    ingest.kill9();
+    assert_eq!(flag, "0", "THP_enabled of the murmur process");
+}
 /// Small xorshift for random kill points (seed printed for reproduction).
 fn rng(seed: &mut u64) -> u64 {
     *seed ^= *seed << 13;
