@@ -7,7 +7,9 @@ measures, in the same run and with the same client settings:
   2. `murmur ingest kafka` from an empty lake until caught up.
 Rates are events / (last message - first message), so group-join time is not counted.
 Peak memory is the process's VmHWM; CPU is its user + system time (whole run, including
-start-up and the idle wait at the end). Prints a JSON summary.
+start-up and the idle wait at the end), and the broker's CPU during that run is reported
+beside it (`broker_cpu_us_per_event`): the two share the machine's cores. Prints a JSON
+summary.
 
 With --dates ordered, the events' days follow the order they are produced (the same 108
 days, ~9,300 events a day), as a live stream's do; by default (random) each event gets a
@@ -93,6 +95,14 @@ def children_cpu_s():
     return r.ru_utime + r.ru_stime
 
 
+def process_cpu_s(pid):
+    """User + system CPU seconds of a running process (not a child we wait for)."""
+    with open(f"/proc/{pid}/stat") as f:
+        # Fields after the command name, which is in parentheses and may hold spaces.
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_measured(cmd, env, cwd):
     cpu_before = children_cpu_s()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -175,12 +185,16 @@ def measure(binary, args, dates, work):
             span = summary["seconds_to_last_message"] - summary["seconds_to_first_message"]
             return n / max(span, 1e-9), span
 
+        broker_cpu = process_cpu_s(broker.pid)
         base, base_mb, base_cpu = run_measured([binary, "ingest", "kafka", "--discard", "--group", "bench-discard",
                                       "--exit-when-idle", "3s", "--json"], env, work)
         base_rate, base_span = rate(base, base["discarded"])
+        now = process_cpu_s(broker.pid)
+        base_broker_cpu, broker_cpu = now - broker_cpu, now
         ing, ing_mb, ing_cpu = run_measured([binary, "ingest", "kafka", "--group", "bench-ingest",
                                     "--exit-when-idle", "3s", "--json"], env, work)
         ing_rate, ing_span = rate(ing, ing["read"])
+        ing_broker_cpu = process_cpu_s(broker.pid) - broker_cpu
         # A run that stopped before reading everything gives a meaningless rate.
         for name, n in (("discard", base["discarded"]), ("ingest", ing["read"])):
             if n != args.events:
@@ -193,10 +207,12 @@ def measure(binary, args, dates, work):
             "produce_s": round(produce_s, 1),
             "discard": {"read": base["discarded"], "seconds": round(base_span, 2),
                         "events_per_s": round(base_rate), "peak_mb": round(base_mb),
-                        "cpu_s": round(base_cpu, 2), "cpu_us_per_event": round(base_cpu / args.events * 1e6, 2)},
+                        "cpu_s": round(base_cpu, 2), "cpu_us_per_event": round(base_cpu / args.events * 1e6, 2),
+                        "broker_cpu_us_per_event": round(base_broker_cpu / args.events * 1e6, 2)},
             "ingest": {"read": ing["read"], "accepted": ing["accepted"], "seconds": round(ing_span, 2),
                        "events_per_s": round(ing_rate), "peak_mb": round(ing_mb), "batches": ing["batches"],
                        "cpu_s": round(ing_cpu, 2), "cpu_us_per_event": round(ing_cpu / args.events * 1e6, 2),
+                       "broker_cpu_us_per_event": round(ing_broker_cpu / args.events * 1e6, 2),
                        "files": ing["files_written"]},
             "ratio_ingest_to_discard": round(ing_rate / max(base_rate, 1e-9), 2),
         }
