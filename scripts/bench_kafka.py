@@ -103,8 +103,9 @@ def process_cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_measured(cmd, env, cwd):
-    cpu_before = children_cpu_s()
+def run_measured(cmd, env, cwd, broker_pid):
+    """Runs cmd; returns its JSON output, peak MB, CPU s, and the broker's CPU s meanwhile."""
+    cpu_before, broker_before = children_cpu_s(), process_cpu_s(broker_pid)
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0]
 
@@ -126,7 +127,8 @@ def run_measured(cmd, env, cwd):
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{err[-4000:]}")
     # Only waited-for children count, and the broker is not waited for until the end.
-    return json.loads(out), peak[0] / 1024.0, children_cpu_s() - cpu_before
+    return (json.loads(out), peak[0] / 1024.0, children_cpu_s() - cpu_before,
+            process_cpu_s(broker_pid) - broker_before)
 
 
 def main():
@@ -185,16 +187,14 @@ def measure(binary, args, dates, work):
             span = summary["seconds_to_last_message"] - summary["seconds_to_first_message"]
             return n / max(span, 1e-9), span
 
-        broker_cpu = process_cpu_s(broker.pid)
-        base, base_mb, base_cpu = run_measured([binary, "ingest", "kafka", "--discard", "--group", "bench-discard",
-                                      "--exit-when-idle", "3s", "--json"], env, work)
+        base, base_mb, base_cpu, base_broker_cpu = run_measured(
+            [binary, "ingest", "kafka", "--discard", "--group", "bench-discard", "--exit-when-idle", "3s", "--json"],
+            env, work, broker.pid)
         base_rate, base_span = rate(base, base["discarded"])
-        now = process_cpu_s(broker.pid)
-        base_broker_cpu, broker_cpu = now - broker_cpu, now
-        ing, ing_mb, ing_cpu = run_measured([binary, "ingest", "kafka", "--group", "bench-ingest",
-                                    "--exit-when-idle", "3s", "--json"], env, work)
+        ing, ing_mb, ing_cpu, ing_broker_cpu = run_measured(
+            [binary, "ingest", "kafka", "--group", "bench-ingest", "--exit-when-idle", "3s", "--json"],
+            env, work, broker.pid)
         ing_rate, ing_span = rate(ing, ing["read"])
-        ing_broker_cpu = process_cpu_s(broker.pid) - broker_cpu
         # A run that stopped before reading everything gives a meaningless rate.
         for name, n in (("discard", base["discarded"]), ("ingest", ing["read"])):
             if n != args.events:

@@ -175,9 +175,8 @@ fn main() -> ExitCode {
 /// Turns transparent huge pages off for this process (`prctl(PR_SET_THP_DISABLE)`; all its
 /// threads share the setting). mimalloc asks the kernel for huge pages for its arenas, and
 /// the kernel then zeroes 2 MiB on the first touch of each, however little of it is used,
-/// and again each time mimalloc has given memory back. Kafka ingest spent ~17% of its CPU zeroing
-/// pages (`clear_page_erms`); without huge pages it ingests 1M events 5-16% faster and the
-/// rising job over a year of history runs ~14% faster (docs/kafka.md, "Fifth round").
+/// and again each time mimalloc has given memory back: ~17% of Kafka ingest's CPU. The
+/// figures with and without are in docs/kafka.md, "Fifth round".
 fn disable_transparent_huge_pages() -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     rustix::thread::disable_transparent_huge_pages(true)?;
