@@ -78,76 +78,132 @@ impl FeedbackType {
 }
 
 /// A valid `post/v1` event. `author_id` is still the raw id here; ingest pseudonymises it
-/// before anything is buffered or written.
+/// before anything is buffered or written. Strings borrow from the raw event where they
+/// hold no JSON escape (ingest copies each one once, into the lake file's columns);
+/// [`Post::into_owned`] detaches them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Post {
+pub struct Post<'a> {
     /// Unique post id.
-    pub post_id: String,
+    pub post_id: Cow<'a, str>,
     /// Thread the post belongs to.
-    pub thread_id: String,
+    pub thread_id: Cow<'a, str>,
     /// The post this one replies to.
-    pub parent_id: Option<String>,
+    pub parent_id: Option<Cow<'a, str>>,
     /// Question, answer, comment or post.
     pub kind: PostKind,
     /// Author id (raw until pseudonymised).
-    pub author_id: String,
+    pub author_id: Cow<'a, str>,
     /// Team of the author.
-    pub team: String,
+    pub team: Cow<'a, str>,
     /// Role of the author.
-    pub role: Option<String>,
+    pub role: Option<Cow<'a, str>>,
     /// Site or region.
-    pub site: Option<String>,
+    pub site: Option<Cow<'a, str>>,
     /// Channel (forum, chat, qa, ...).
-    pub channel: String,
+    pub channel: Cow<'a, str>,
     /// Creation time, UTC microseconds since the epoch.
     pub created_at: i64,
     /// Title.
-    pub title: Option<String>,
+    pub title: Option<Cow<'a, str>>,
     /// Body text.
-    pub body: String,
+    pub body: Cow<'a, str>,
     /// Tags.
-    pub tags: Option<Vec<String>>,
+    pub tags: Option<Vec<Cow<'a, str>>>,
     /// Accepted as the solution.
     pub accepted: Option<bool>,
     /// Learning resources linked in the post.
-    pub resource_ids: Option<Vec<String>>,
+    pub resource_ids: Option<Vec<Cow<'a, str>>>,
 }
 
-/// A valid `feedback/v1` event (`user_id` raw until pseudonymised).
+/// A valid `feedback/v1` event (`user_id` raw until pseudonymised); strings borrow as in
+/// [`Post`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct Feedback {
+pub struct Feedback<'a> {
     /// Unique event id.
-    pub event_id: String,
+    pub event_id: Cow<'a, str>,
     /// The learning resource.
-    pub resource_id: String,
+    pub resource_id: Cow<'a, str>,
     /// User id (raw until pseudonymised).
-    pub user_id: String,
+    pub user_id: Cow<'a, str>,
     /// Team of the user.
-    pub team: Option<String>,
+    pub team: Option<Cow<'a, str>>,
     /// Role of the user.
-    pub role: Option<String>,
+    pub role: Option<Cow<'a, str>>,
     /// What happened.
     pub kind: FeedbackType,
     /// Rating value 1–5.
     pub value: Option<i8>,
     /// Comment text.
-    pub comment: Option<String>,
+    pub comment: Option<Cow<'a, str>>,
     /// The conversation that led here.
-    pub post_id: Option<String>,
+    pub post_id: Option<Cow<'a, str>>,
     /// When it happened, UTC microseconds since the epoch.
     pub occurred_at: i64,
 }
 
 /// A valid event of either contract.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Event {
+pub enum Event<'a> {
     /// A `post/v1`.
-    Post(Post),
+    Post(Post<'a>),
     /// A `feedback/v1`.
-    Feedback(Feedback),
+    Feedback(Feedback<'a>),
 }
 
-impl Event {
+fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(s.into_owned())
+}
+
+fn owned_opt(s: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+    s.map(owned)
+}
+
+fn owned_list(v: Option<Vec<Cow<'_, str>>>) -> Option<Vec<Cow<'static, str>>> {
+    v.map(|items| items.into_iter().map(owned).collect())
+}
+
+impl Post<'_> {
+    /// The same post, owning its strings.
+    pub fn into_owned(self) -> Post<'static> {
+        Post {
+            post_id: owned(self.post_id),
+            thread_id: owned(self.thread_id),
+            parent_id: owned_opt(self.parent_id),
+            kind: self.kind,
+            author_id: owned(self.author_id),
+            team: owned(self.team),
+            role: owned_opt(self.role),
+            site: owned_opt(self.site),
+            channel: owned(self.channel),
+            created_at: self.created_at,
+            title: owned_opt(self.title),
+            body: owned(self.body),
+            tags: owned_list(self.tags),
+            accepted: self.accepted,
+            resource_ids: owned_list(self.resource_ids),
+        }
+    }
+}
+
+impl Feedback<'_> {
+    /// The same feedback event, owning its strings.
+    pub fn into_owned(self) -> Feedback<'static> {
+        Feedback {
+            event_id: owned(self.event_id),
+            resource_id: owned(self.resource_id),
+            user_id: owned(self.user_id),
+            team: owned_opt(self.team),
+            role: owned_opt(self.role),
+            kind: self.kind,
+            value: self.value,
+            comment: owned_opt(self.comment),
+            post_id: owned_opt(self.post_id),
+            occurred_at: self.occurred_at,
+        }
+    }
+}
+
+impl Event<'_> {
     /// The unique id used to keep a re-delivered event once.
     pub fn id(&self) -> &str {
         match self {
@@ -161,6 +217,14 @@ impl Event {
         match self {
             Event::Post(p) => p.created_at,
             Event::Feedback(f) => f.occurred_at,
+        }
+    }
+
+    /// The same event, owning its strings.
+    pub fn into_owned(self) -> Event<'static> {
+        match self {
+            Event::Post(p) => Event::Post(p.into_owned()),
+            Event::Feedback(f) => Event::Feedback(f.into_owned()),
         }
     }
 }
@@ -256,8 +320,9 @@ impl Rejection {
     }
 }
 
-/// Parses and validates one raw event against the contract its `schema` field names.
-pub fn parse_event(raw: &[u8]) -> Result<Event, Rejection> {
+/// Parses and validates one raw event against the contract its `schema` field names. The
+/// event's strings borrow from `raw` where they hold no JSON escape.
+pub fn parse_event(raw: &[u8]) -> Result<Event<'_>, Rejection> {
     if raw.len() > MAX_EVENT_BYTES {
         return Err(Rejection::oversize(raw.len()));
     }
@@ -282,7 +347,7 @@ pub fn parse_event(raw: &[u8]) -> Result<Event, Rejection> {
                 format!("event: expected a JSON object, not valid JSON ({e})"),
             )
         })?;
-    let fields = match value {
+    let mut fields = match value {
         Val::Object(Some(fields)) => fields,
         other => {
             return Err(Rejection::new(
@@ -294,8 +359,8 @@ pub fn parse_event(raw: &[u8]) -> Result<Event, Rejection> {
     };
     let schema = fields.req_str("schema")?;
     match schema {
-        POST_V1 => parse_post(&fields).map(Event::Post),
-        FEEDBACK_V1 => parse_feedback(&fields).map(Event::Feedback),
+        POST_V1 => parse_post(&mut fields).map(Event::Post),
+        FEEDBACK_V1 => parse_feedback(&mut fields).map(Event::Feedback),
         other => Err(Rejection::new(
             ReasonCode::UnknownSchema,
             Some("schema"),
@@ -307,10 +372,10 @@ pub fn parse_event(raw: &[u8]) -> Result<Event, Rejection> {
     }
 }
 
-fn parse_post(f: &Fields<'_>) -> Result<Post, Rejection> {
+fn parse_post<'a>(f: &mut Fields<'a>) -> Result<Post<'a>, Rejection> {
     let post_id = f.id("post_id")?;
     let thread_id = f.id("thread_id")?;
-    let parent_id = f.opt_str("parent_id")?.map(str::to_owned);
+    let parent_id = f.opt_str("parent_id")?;
     let kind = match f.req_str("kind")? {
         "question" => PostKind::Question,
         "answer" => PostKind::Answer,
@@ -326,12 +391,12 @@ fn parse_post(f: &Fields<'_>) -> Result<Post, Rejection> {
     };
     let author_id = f.non_empty("author_id")?;
     let team = f.non_empty("team")?;
-    let role = f.opt_str("role")?.map(str::to_owned);
-    let site = f.opt_str("site")?.map(str::to_owned);
+    let role = f.opt_str("role")?;
+    let site = f.opt_str("site")?;
     let channel = f.non_empty("channel")?;
     let created_at = f.timestamp("created_at")?;
-    let title = f.opt_str("title")?.map(str::to_owned);
-    let body = f.req_str("body")?;
+    let title = f.opt_str("title")?;
+    let body = f.take_str("body")?;
     let chars = body.chars().count();
     if chars == 0 || chars > MAX_BODY_CHARS {
         return Err(out_of_range(
@@ -355,19 +420,19 @@ fn parse_post(f: &Fields<'_>) -> Result<Post, Rejection> {
         channel,
         created_at,
         title,
-        body: body.to_owned(),
+        body,
         tags,
         accepted,
         resource_ids,
     })
 }
 
-fn parse_feedback(f: &Fields<'_>) -> Result<Feedback, Rejection> {
+fn parse_feedback<'a>(f: &mut Fields<'a>) -> Result<Feedback<'a>, Rejection> {
     let event_id = f.id("event_id")?;
     let resource_id = f.non_empty("resource_id")?;
     let user_id = f.non_empty("user_id")?;
-    let team = f.opt_str("team")?.map(str::to_owned);
-    let role = f.opt_str("role")?.map(str::to_owned);
+    let team = f.opt_str("team")?;
+    let role = f.opt_str("role")?;
     let kind = match f.req_str("type")? {
         "view" => FeedbackType::View,
         "rating" => FeedbackType::Rating,
@@ -406,7 +471,7 @@ fn parse_feedback(f: &Fields<'_>) -> Result<Feedback, Rejection> {
             "value: required for type \"rating\" (an integer from 1 to 5), but missing".into(),
         ));
     }
-    let comment = f.opt_str("comment")?.map(str::to_owned);
+    let comment = f.opt_str("comment")?;
     if kind == FeedbackType::Comment && comment.as_deref().is_none_or(str::is_empty) {
         return Err(Rejection::new(
             ReasonCode::MissingField,
@@ -414,7 +479,7 @@ fn parse_feedback(f: &Fields<'_>) -> Result<Feedback, Rejection> {
             "comment: required for type \"comment\" (a non-empty string), but missing".into(),
         ));
     }
-    let post_id = f.opt_str("post_id")?.map(str::to_owned);
+    let post_id = f.opt_str("post_id")?;
     let occurred_at = f.timestamp("occurred_at")?;
     Ok(Feedback {
         event_id,
@@ -626,6 +691,12 @@ impl<'a> Fields<'a> {
         self.0[i].as_ref().filter(|v| !matches!(v, Val::Null))
     }
 
+    /// Takes the value of a field out; JSON `null` counts as absent.
+    fn take(&mut self, name: &str) -> Option<Val<'a>> {
+        let i = field_index(name).expect("the contracts read only fields in FIELD_NAMES");
+        self.0[i].take().filter(|v| !matches!(v, Val::Null))
+    }
+
     fn req_str(&self, name: &'static str) -> Result<&str, Rejection> {
         match self.get(name) {
             None => Err(missing(name, "a string")),
@@ -634,16 +705,25 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn non_empty(&self, name: &'static str) -> Result<String, Rejection> {
-        let s = self.req_str(name)?;
+    /// A required string, taken out of the fields.
+    fn take_str(&mut self, name: &'static str) -> Result<Cow<'a, str>, Rejection> {
+        match self.take(name) {
+            None => Err(missing(name, "a string")),
+            Some(Val::Str(s)) => Ok(s),
+            Some(v) => Err(wrong_type(name, "a string", &v)),
+        }
+    }
+
+    fn non_empty(&mut self, name: &'static str) -> Result<Cow<'a, str>, Rejection> {
+        let s = self.take_str(name)?;
         if s.is_empty() {
             return Err(out_of_range(name, "a non-empty string", "\"\""));
         }
-        Ok(s.to_owned())
+        Ok(s)
     }
 
-    fn id(&self, name: &'static str) -> Result<String, Rejection> {
-        let s = self.req_str(name)?;
+    fn id(&mut self, name: &'static str) -> Result<Cow<'a, str>, Rejection> {
+        let s = self.take_str(name)?;
         let n = s.chars().count();
         if n == 0 || n > MAX_ID_CHARS {
             return Err(out_of_range(
@@ -652,14 +732,14 @@ impl<'a> Fields<'a> {
                 &format!("{n} characters"),
             ));
         }
-        Ok(s.to_owned())
+        Ok(s)
     }
 
-    fn opt_str(&self, name: &'static str) -> Result<Option<&str>, Rejection> {
-        match self.get(name) {
+    fn opt_str(&mut self, name: &'static str) -> Result<Option<Cow<'a, str>>, Rejection> {
+        match self.take(name) {
             None => Ok(None),
             Some(Val::Str(s)) => Ok(Some(s)),
-            Some(v) => Err(wrong_type(name, "a string or null", v)),
+            Some(v) => Err(wrong_type(name, "a string or null", &v)),
         }
     }
 
@@ -671,18 +751,27 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn opt_str_array(&self, name: &'static str) -> Result<Option<Vec<String>>, Rejection> {
-        match self.get(name) {
+    fn opt_str_array(
+        &mut self,
+        name: &'static str,
+    ) -> Result<Option<Vec<Cow<'a, str>>>, Rejection> {
+        match self.take(name) {
             None => Ok(None),
-            Some(Val::Array(items)) => items
-                .iter()
-                .map(|item| match item {
-                    Val::Str(s) => Ok(s.as_ref().to_owned()),
-                    other => Err(wrong_type(name, "an array of strings", other)),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
-            Some(v) => Err(wrong_type(name, "an array of strings", v)),
+            Some(Val::Array(items)) => {
+                if let Some(other) = items.iter().find(|item| !matches!(item, Val::Str(_))) {
+                    return Err(wrong_type(name, "an array of strings", other));
+                }
+                Ok(Some(
+                    items
+                        .into_iter()
+                        .filter_map(|item| match item {
+                            Val::Str(s) => Some(s),
+                            _ => None,
+                        })
+                        .collect(),
+                ))
+            }
+            Some(v) => Err(wrong_type(name, "an array of strings", &v)),
         }
     }
 

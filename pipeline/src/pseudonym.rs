@@ -12,7 +12,24 @@ use std::path::Path;
 /// Shortest key accepted, in bytes.
 pub const MIN_KEY_BYTES: usize = 16;
 /// Hex characters kept from the HMAC (128 bits).
-const PSEUDONYM_HEX: usize = 32;
+pub const PSEUDONYM_HEX: usize = 32;
+
+/// A pseudonym: [`PSEUDONYM_HEX`] lower-case hex digits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Pseudonym([u8; PSEUDONYM_HEX]);
+
+impl Pseudonym {
+    /// The hex digits.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex digits are ASCII")
+    }
+}
+
+impl std::fmt::Debug for Pseudonym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pseudonym({})", self.as_str())
+    }
+}
 
 /// Maps raw ids to pseudonyms. Cheap to clone; the keyed state is precomputed once.
 #[derive(Clone)]
@@ -56,13 +73,18 @@ impl Pseudonymiser {
 
     /// The pseudonym of a raw id: 32 hex characters of HMAC-SHA256(key, id).
     pub fn pseudonymise(&self, raw_id: &str) -> String {
+        self.pseudonym(raw_id).as_str().to_owned()
+    }
+
+    /// [`Pseudonymiser::pseudonymise`] without allocating: ingest computes one per event.
+    pub fn pseudonym(&self, raw_id: &str) -> Pseudonym {
         let mut mac = self.mac.clone();
         mac.update(raw_id.as_bytes());
         let digest = mac.finalize().into_bytes();
         let mut out = [0u8; PSEUDONYM_HEX];
         hex::encode_to_slice(&digest[..PSEUDONYM_HEX / 2], &mut out)
             .expect("the output holds two hex digits per byte");
-        String::from_utf8(out.to_vec()).expect("hex digits are ASCII")
+        Pseudonym(out)
     }
 
     /// Replaces the values of `"author_id"` and `"user_id"` in raw (possibly broken) JSON

@@ -30,8 +30,8 @@ fn without(mut v: Value, field: &str) -> Value {
     v
 }
 
-fn check(v: &Value) -> Result<Event, Rejection> {
-    parse_event(v.to_string().as_bytes())
+fn check(v: &Value) -> Result<Event<'static>, Rejection> {
+    parse_event(v.to_string().as_bytes()).map(Event::into_owned)
 }
 
 fn rejected(v: &Value) -> Rejection {
@@ -48,7 +48,7 @@ fn valid_post_parses_with_utc_micros() {
     // 09:15 at +01:00 is 08:15 UTC.
     let utc = chrono::DateTime::parse_from_rfc3339("2026-03-02T08:15:00Z").unwrap();
     assert_eq!(p.created_at, utc.timestamp_micros());
-    assert_eq!(p.tags, Some(vec!["vpn".to_string()]));
+    assert_eq!(p.tags, Some(vec![Cow::Borrowed("vpn")]));
     assert_eq!(p.parent_id, None);
 }
 
@@ -302,4 +302,24 @@ fn json_schema_files_match_the_validator() {
             );
         }
     }
+}
+
+#[test]
+fn strings_borrow_from_the_event_unless_escaped() {
+    let raw = br#"{"schema":"post/v1","post_id":"p1","thread_id":"p1","kind":"question","author_id":"emp-1","team":"Sales","channel":"forum","created_at":"2026-03-02T09:15:00Z","body":"line one\nline \"two\" caf\u00e9","tags":["a\/b","plain"]}"#;
+    let Event::Post(p) = parse_event(raw).expect("valid") else {
+        panic!("not a post")
+    };
+    // No escape: a slice of the raw event, copied once when ingest writes it.
+    assert!(matches!(p.post_id, Cow::Borrowed("p1")));
+    assert!(matches!(p.team, Cow::Borrowed("Sales")));
+    // Escapes are decoded into an owned string.
+    assert_eq!(p.body, "line one\nline \"two\" café");
+    assert!(matches!(p.body, Cow::Owned(_)));
+    let tags = p.tags.expect("tags");
+    assert_eq!(tags, ["a/b", "plain"]);
+    assert!(matches!(tags[1], Cow::Borrowed(_)));
+    // Detached from the raw bytes, the same event.
+    let owned = parse_event(raw).expect("valid").into_owned();
+    assert_eq!(owned.id(), "p1");
 }

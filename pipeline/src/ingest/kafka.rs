@@ -1057,7 +1057,7 @@ fn accept_chunk(core: &mut Core, polled: &[Polled<'_>], pseudo: &Pseudonymiser) 
         let source = core.source(tp);
         let reason = match &p {
             Prepared::Rejected { rejection, .. } => Some(rejection.clone()),
-            Prepared::Event(_) => None,
+            Prepared::Event(..) => None,
         };
         let accepted = core.ingestor.accept(source, m.offset, p)?;
         let newly_quarantined = accepted == Accepted::Quarantined;

@@ -14,11 +14,11 @@ mod writer;
 
 use crate::contract::{self, Event, ReasonCode, Rejection};
 use crate::lake::{Lake, Table, day_of};
-use crate::pseudonym::Pseudonymiser;
+use crate::pseudonym::{Pseudonym, Pseudonymiser};
 use crate::{Error, Result};
-use rows::FileRows;
-pub use rows::Row;
+use rows::{Columns, FileRows};
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
@@ -59,13 +59,14 @@ pub struct Source {
     pub partition: Option<i32>,
 }
 
-/// The result of [`prepare`] for one raw event.
+/// The result of [`prepare`] for one raw event; a valid one borrows from the raw bytes.
 // Valid events are the common case; boxing them would cost an allocation per event.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-pub enum Prepared {
-    /// Valid, ids already pseudonymised.
-    Event(Event),
+pub enum Prepared<'a> {
+    /// Valid, with the pseudonym of its author or user. The event's own `author_id` /
+    /// `user_id` is emptied, so the raw id cannot reach the lake.
+    Event(Event<'a>, Pseudonym),
     /// Rejected; `raw` has ids redacted.
     Rejected {
         /// Why.
@@ -78,7 +79,7 @@ pub enum Prepared {
 }
 
 /// Parses, validates and pseudonymises one raw event. Pure: safe to run in parallel.
-pub fn prepare(raw: Option<&[u8]>, pseudo: &Pseudonymiser) -> Prepared {
+pub fn prepare<'a>(raw: Option<&'a [u8]>, pseudo: &Pseudonymiser) -> Prepared<'a> {
     let Some(raw) = raw else {
         return Prepared::Rejected {
             rejection: Rejection::null_message(),
@@ -88,11 +89,13 @@ pub fn prepare(raw: Option<&[u8]>, pseudo: &Pseudonymiser) -> Prepared {
     };
     match contract::parse_event(raw) {
         Ok(mut event) => {
-            match &mut event {
-                Event::Post(p) => p.author_id = pseudo.pseudonymise(&p.author_id),
-                Event::Feedback(f) => f.user_id = pseudo.pseudonymise(&f.user_id),
-            }
-            Prepared::Event(event)
+            let raw_id = match &mut event {
+                Event::Post(p) => &mut p.author_id,
+                Event::Feedback(f) => &mut f.user_id,
+            };
+            let pseudonym = pseudo.pseudonym(raw_id);
+            *raw_id = Cow::Borrowed("");
+            Prepared::Event(event, pseudonym)
         }
         Err(rejection) => Prepared::Rejected {
             rejection,
@@ -188,7 +191,7 @@ struct DedupIndex {
 }
 
 struct Buffer {
-    rows: Vec<Row>,
+    columns: Columns,
     positions: Vec<i64>,
     /// The source (e.g. Kafka partition) of each row.
     sources: Vec<usize>,
@@ -308,24 +311,25 @@ impl Ingestor {
     }
 
     /// Takes one prepared event at `position` of `source` (in source order).
-    pub fn accept(&mut self, source: usize, position: i64, prepared: Prepared) -> Result<Accepted> {
+    pub fn accept(
+        &mut self,
+        source: usize,
+        position: i64,
+        prepared: Prepared<'_>,
+    ) -> Result<Accepted> {
         self.stats.read += 1;
-        let (table, day, row) = match prepared {
-            Prepared::Event(event) => {
-                let table = event_table(&event);
+        let (table, day) = match &prepared {
+            Prepared::Event(event, _) => {
+                let table = event_table(event);
                 let day = day_of(event.timestamp());
                 let key = xxh3_128(event.id().as_bytes());
                 if !self.index_insert(table, day, key)? {
                     self.duplicates[table as usize] += 1;
                     return Ok(Accepted::Duplicate);
                 }
-                (table, day, Row::Event(event))
+                (table, day)
             }
-            Prepared::Rejected {
-                rejection,
-                raw,
-                size,
-            } => {
+            Prepared::Rejected { rejection, .. } => {
                 let src = &self.sources[source];
                 if !self
                     .quarantine_keys
@@ -336,15 +340,7 @@ impl Ingestor {
                 }
                 let code: ReasonCode = rejection.code;
                 *self.stats.quarantined.entry(code.as_str()).or_default() += 1;
-                (
-                    Table::Quarantine,
-                    day_of(self.ingested_at),
-                    Row::Rejected {
-                        rejection,
-                        raw,
-                        size,
-                    },
-                )
+                (Table::Quarantine, day_of(self.ingested_at))
             }
         };
         self.accepted[table as usize] += 1;
@@ -353,15 +349,27 @@ impl Ingestor {
             .buffers
             .entry((table, day, group))
             .or_insert_with(|| Buffer {
-                rows: Vec::new(),
+                columns: Columns::new(table),
                 positions: Vec::new(),
                 sources: Vec::new(),
             });
-        buffer.rows.push(row);
+        match &prepared {
+            Prepared::Event(Event::Post(p), author) => {
+                buffer.columns.append_post(p, author.as_str());
+            }
+            Prepared::Event(Event::Feedback(f), user) => {
+                buffer.columns.append_feedback(f, user.as_str());
+            }
+            Prepared::Rejected {
+                rejection,
+                raw,
+                size,
+            } => buffer.columns.append_rejected(rejection, raw, *size),
+        }
         buffer.positions.push(position);
         buffer.sources.push(source);
         self.buffered += 1;
-        if buffer.rows.len() >= self.options.file_max_rows {
+        if buffer.positions.len() >= self.options.file_max_rows {
             self.flush_buffer((table, day, group))?;
         }
         if self.buffered >= self.options.max_buffered_events {
@@ -418,7 +426,7 @@ impl Ingestor {
             return Ok(());
         };
         let (table, day, group) = key;
-        self.buffered -= buffer.rows.len();
+        self.buffered -= buffer.positions.len();
         let src = &self.sources[group];
         let partitions: Vec<Option<i32>> = buffer
             .sources
@@ -432,7 +440,8 @@ impl Ingestor {
             // interrupted); keep both under distinct names.
             let suffix = format!(
                 "{:08x}",
-                xxh3_128(format!("{}{}", self.ingested_at, buffer.rows.len()).as_bytes()) as u32
+                xxh3_128(format!("{}{}", self.ingested_at, buffer.positions.len()).as_bytes())
+                    as u32
             );
             path = Lake::file_path(
                 table,
@@ -442,7 +451,7 @@ impl Ingestor {
         }
         let rows = FileRows {
             table,
-            rows: buffer.rows,
+            columns: buffer.columns,
             positions: buffer.positions,
             partitions,
             source: src.clone(),

@@ -103,7 +103,7 @@ impl Writer {
     /// Queues the rows of one file; fails with the writer's error if an earlier write
     /// failed. Waits while too many rows are queued or being written.
     pub fn submit(&mut self, path: String, file_rows: FileRows) -> Result<()> {
-        let rows = file_rows.rows.len();
+        let rows = file_rows.len();
         let mut shared = self.state.lock();
         take_error(&mut shared)?;
         while shared.rows_in_flight > 0 && shared.rows_in_flight + rows > self.max_rows_in_flight {
@@ -218,22 +218,23 @@ fn run(lake: Arc<Lake>, state: Arc<State>) {
             path,
             rows: file_rows,
         } = job;
-        let rows = file_rows.rows.len();
+        let rows = file_rows.len();
+        let table = file_rows.table;
         // Stop writing after the first failure; nothing partial is left.
         let result = if stopped {
+            drop(file_rows);
             None
         } else {
             Some(
                 file_rows
-                    .to_batch()
-                    .and_then(|batch| lake.encode(file_rows.table, &batch))
+                    .into_batch()
+                    .and_then(|batch| lake.encode(table, &batch))
                     .and_then(|bytes| {
                         let n = bytes.len() as u64;
                         lake.put_atomic(&path, bytes).map(|()| n)
                     }),
             )
         };
-        drop(file_rows);
         let mut s = state.lock();
         match result {
             Some(Ok(n)) => {
@@ -270,7 +271,7 @@ mod tests {
     fn no_rows() -> FileRows {
         FileRows {
             table: Table::Posts,
-            rows: Vec::new(),
+            columns: crate::ingest::rows::Columns::new(Table::Posts),
             positions: Vec::new(),
             partitions: Vec::new(),
             source: Source {
