@@ -139,6 +139,60 @@ fn ingest_routes_quarantines_and_keeps_duplicates_once() {
     assert_eq!(by_code["wrong_type"]["field"], "value");
 }
 
+/// Strings reach the lake exactly as the JSON says, whether they are taken from the raw
+/// line as they are (no escape) or decoded (escapes), and author and user ids only as
+/// pseudonyms.
+#[test]
+fn escaped_and_plain_strings_reach_the_lake_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        r#"{"schema":"post/v1","post_id":"q\"1","thread_id":"t1","kind":"question","author_id":"emp-\u00e9t\u00e9","team":"R\u0026D","role":"lead","channel":"forum","created_at":"2026-03-02T09:00:00Z","title":"Tab\there","body":"line one\nline \"two\" caf\u00e9 \ud83d\ude00 \\ end","tags":["a\/b","plain","\u00fcber"],"resource_ids":["r\u00201"]}"#,
+        r#"{"schema":"post/v1","post_id":"q2","thread_id":"t1","parent_id":"q\"1","kind":"answer","author_id":"emp-plain","team":"Sales","channel":"forum","created_at":"2026-03-02T10:00:00Z","body":"plain body, déjà vu","tags":[]}"#,
+        r#"{"schema":"feedback/v1","event_id":"e\/1","resource_id":"r 1","user_id":"emp-\u00e9t\u00e9","type":"comment","comment":"good\r\nthanks","post_id":"q\"1","occurred_at":"2026-03-02T11:00:00Z"}"#,
+    ];
+    std::fs::write(dir.path().join("in.jsonl"), lines.join("\n")).unwrap();
+    ok(run(
+        dir.path(),
+        &["--lake", "lake", "ingest", "file", "in.jsonl"],
+    ));
+    let lake = dir.path().join("lake");
+    let posts = query_json(
+        dir.path(),
+        &lake,
+        "SELECT post_id, parent_id, author_id, team, role, title, body, tags, resource_ids \
+         FROM posts ORDER BY post_id",
+    );
+    let pseudo = murmur_pipeline::pseudonym::Pseudonymiser::from_hex(KEY).unwrap();
+    let author = pseudo.pseudonymise("emp-été");
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    let (p1, p2) = (&posts[0], &posts[1]);
+    assert_eq!(p1["post_id"], "q\"1");
+    assert_eq!(p1["author_id"], author.as_str());
+    assert_eq!(p1["team"], "R&D");
+    assert_eq!(p1["role"], "lead");
+    assert_eq!(p1["title"], "Tab\there");
+    assert_eq!(p1["body"], "line one\nline \"two\" café 😀 \\ end");
+    assert_eq!(p1["tags"], serde_json::json!(["a/b", "plain", "über"]));
+    assert_eq!(p1["resource_ids"], serde_json::json!(["r 1"]));
+    assert_eq!(p2["post_id"], "q2");
+    assert_eq!(p2["parent_id"], "q\"1");
+    assert_eq!(p2["author_id"], pseudo.pseudonymise("emp-plain").as_str());
+    assert_eq!(p2["body"], "plain body, déjà vu");
+    assert_eq!(p2["tags"], serde_json::json!([]));
+    let feedback = query_json(
+        dir.path(),
+        &lake,
+        "SELECT event_id, resource_id, user_id, comment, post_id FROM feedback",
+    );
+    assert_eq!(feedback.len(), 1, "{feedback:?}");
+    let f = &feedback[0];
+    assert_eq!(f["event_id"], "e/1");
+    assert_eq!(f["resource_id"], "r 1");
+    assert_eq!(f["user_id"], author.as_str());
+    assert_eq!(f["comment"], "good\r\nthanks");
+    assert_eq!(f["post_id"], "q\"1");
+}
+
 #[test]
 fn human_summary_names_tables_and_reasons() {
     let dir = tempfile::tempdir().unwrap();
