@@ -1,8 +1,9 @@
 //! Ingest: raw events in, lake files out. Source-agnostic; `file` reads JSONL, Kafka later
 //! feeds the same [`Ingestor`].
 //!
-//! Per event: [`prepare`] (parse, validate, pseudonymise; pure, run in parallel), then
-//! [`Ingestor::accept`] (dedup, buffer; in source order). Buffers are per
+//! Per event: [`prepare`] (parse, validate, pseudonymise; pure, run in parallel; the event
+//! borrows its strings from the raw bytes), then [`Ingestor::accept`] (dedup, then append
+//! to the column builders of the event's file; in source order). Buffers are per
 //! (table, date, source) — one input file, or one Kafka topic with all its partitions — and
 //! are written as one Parquet file each when they fill up, when the total buffered passes a
 //! bound, or when the source ends.
