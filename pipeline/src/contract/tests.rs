@@ -196,6 +196,11 @@ fn message_shows_what_was_given() {
 #[test]
 fn limits_are_inclusive() {
     assert!(check(&with(post(), "post_id", json!("x".repeat(128)))).is_ok());
+    // Limits count characters, not bytes.
+    assert!(check(&with(post(), "post_id", json!("é".repeat(128)))).is_ok());
+    let r = rejected(&with(post(), "post_id", json!("é".repeat(129))));
+    assert_eq!(r.code, ReasonCode::OutOfRange);
+    assert!(r.message.contains("129 characters"), "{}", r.message);
     assert!(check(&with(post(), "body", json!("é".repeat(100_000)))).is_ok());
     assert!(check(&with(feedback(), "value", json!(1))).is_ok());
     assert!(check(&with(feedback(), "value", json!(5))).is_ok());
@@ -322,4 +327,13 @@ fn strings_borrow_from_the_event_unless_escaped() {
     // Detached from the raw bytes, the same event.
     let owned = parse_event(raw).expect("valid").into_owned();
     assert_eq!(owned.id(), "p1");
+}
+
+#[test]
+fn field_index_matches_the_field_names() {
+    for (i, name) in FIELD_NAMES.iter().enumerate() {
+        assert_eq!(field_index(name), Some(i), "{name}");
+    }
+    assert_eq!(field_index("shiny_new_field"), None);
+    assert_eq!(field_index("Schema"), None);
 }
