@@ -19,10 +19,11 @@ its own broker, and prints one summary per order.
 
 Every run's files are deleted only after the last run: deleting thousands of files just
 before a run makes ext4 skip the freed inodes one by one while the next run creates its
-files (~12% of an ingest profile, docs/kafka.md).
+files (~12% of an ingest profile, docs/kafka.md). The same holds across invocations: to
+compare builds, give each run its own --work folder (kept) and delete them all at the end.
 
 Usage: bench_kafka.py --binary target/release/murmur [--events 1000000] [--partitions 3]
-       [--dates random|ordered|random,ordered]
+       [--dates random|ordered|random,ordered] [--work NEW_DIR]
 """
 import argparse
 import glob
@@ -138,19 +139,30 @@ def main():
     ap.add_argument("--partitions", type=int, default=3)
     ap.add_argument("--dates", default="random",
                     help="random, ordered, or both comma-separated (each measured in turn)")
+    ap.add_argument("--work", default=None,
+                    help="keep every file in this new folder instead of a temporary one deleted at "
+                         "the end (for comparing builds: a run that starts minutes after another "
+                         "deleted its files is slowed by ext4, docs/kafka.md)")
     args = ap.parse_args()
     orders = [d.strip() for d in args.dates.split(",") if d.strip()]
     if not orders or any(d not in ("random", "ordered") for d in orders):
         sys.exit(f"--dates: expected random, ordered or random,ordered, got {args.dates!r}")
     binary = os.path.abspath(args.binary)
-    top = tempfile.mkdtemp(prefix="murmur-bench-kafka-")
+    if args.work:
+        if os.path.exists(args.work) and os.listdir(args.work):
+            sys.exit(f"--work: {args.work} exists and is not empty; give a new folder")
+        top = os.path.abspath(args.work)
+        os.makedirs(top, exist_ok=True)
+    else:
+        top = tempfile.mkdtemp(prefix="murmur-bench-kafka-")
     try:
         for dates in orders:
             work = os.path.join(top, dates)
             os.makedirs(work)
             print(json.dumps(measure(binary, args, dates, work), indent=2), flush=True)
     finally:
-        shutil.rmtree(top, ignore_errors=True)
+        if not args.work:
+            shutil.rmtree(top, ignore_errors=True)
 
 
 def measure(binary, args, dates, work):
