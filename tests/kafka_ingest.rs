@@ -326,6 +326,7 @@ fn murmur_runs_with_transparent_huge_pages_off() {
     ingest.kill9();
     assert_eq!(flag, "0", "THP_enabled of the murmur process");
 }
+
 /// Small xorshift for random kill points (seed printed for reproduction).
 fn rng(seed: &mut u64) -> u64 {
     *seed ^= *seed << 13;

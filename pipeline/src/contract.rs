@@ -533,35 +533,13 @@ fn char_count_if_over(s: &str, max: usize) -> usize {
     }
 }
 
-/// The index of a field in [`FIELD_NAMES`] (a `match`: it runs for every key of every
-/// event, and a search through the names showed in profiles).
 fn field_index(name: &str) -> Option<usize> {
-    match name {
-        "schema" => Some(0),
-        "post_id" => Some(1),
-        "thread_id" => Some(2),
-        "parent_id" => Some(3),
-        "kind" => Some(4),
-        "author_id" => Some(5),
-        "team" => Some(6),
-        "role" => Some(7),
-        "site" => Some(8),
-        "channel" => Some(9),
-        "created_at" => Some(10),
-        "title" => Some(11),
-        "body" => Some(12),
-        "tags" => Some(13),
-        "accepted" => Some(14),
-        "resource_ids" => Some(15),
-        "event_id" => Some(16),
-        "resource_id" => Some(17),
-        "user_id" => Some(18),
-        "type" => Some(19),
-        "value" => Some(20),
-        "comment" => Some(21),
-        "occurred_at" => Some(22),
-        _ => None,
-    }
+    FIELD_NAMES.iter().position(|n| *n == name)
+}
+
+/// The index of a field the contracts read.
+fn slot(name: &str) -> usize {
+    field_index(name).expect("the contracts read only fields in FIELD_NAMES")
 }
 
 /// A JSON value as far as validation needs it. Parsed straight from the text (no
@@ -725,14 +703,16 @@ struct Fields<'a>([Option<Val<'a>>; FIELD_NAMES.len()]);
 impl<'a> Fields<'a> {
     /// The value of a field; JSON `null` counts as absent.
     fn get(&self, name: &str) -> Option<&Val<'a>> {
-        let i = field_index(name).expect("the contracts read only fields in FIELD_NAMES");
-        self.0[i].as_ref().filter(|v| !matches!(v, Val::Null))
+        self.0[slot(name)]
+            .as_ref()
+            .filter(|v| !matches!(v, Val::Null))
     }
 
     /// Takes the value of a field out; JSON `null` counts as absent.
     fn take(&mut self, name: &str) -> Option<Val<'a>> {
-        let i = field_index(name).expect("the contracts read only fields in FIELD_NAMES");
-        self.0[i].take().filter(|v| !matches!(v, Val::Null))
+        self.0[slot(name)]
+            .take()
+            .filter(|v| !matches!(v, Val::Null))
     }
 
     fn req_str(&self, name: &'static str) -> Result<&str, Rejection> {
@@ -795,20 +775,14 @@ impl<'a> Fields<'a> {
     ) -> Result<Option<Vec<Cow<'a, str>>>, Rejection> {
         match self.take(name) {
             None => Ok(None),
-            Some(Val::Array(items)) => {
-                if let Some(other) = items.iter().find(|item| !matches!(item, Val::Str(_))) {
-                    return Err(wrong_type(name, "an array of strings", other));
-                }
-                Ok(Some(
-                    items
-                        .into_iter()
-                        .filter_map(|item| match item {
-                            Val::Str(s) => Some(s),
-                            _ => None,
-                        })
-                        .collect(),
-                ))
-            }
+            Some(Val::Array(items)) => items
+                .into_iter()
+                .map(|item| match item {
+                    Val::Str(s) => Ok(s),
+                    other => Err(wrong_type(name, "an array of strings", &other)),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
             Some(v) => Err(wrong_type(name, "an array of strings", &v)),
         }
     }

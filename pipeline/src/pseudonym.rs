@@ -12,9 +12,9 @@ use std::path::Path;
 /// Shortest key accepted, in bytes.
 pub const MIN_KEY_BYTES: usize = 16;
 /// Hex characters kept from the HMAC (128 bits).
-pub const PSEUDONYM_HEX: usize = 32;
+const PSEUDONYM_HEX: usize = 32;
 
-/// A pseudonym: [`PSEUDONYM_HEX`] lower-case hex digits.
+/// A pseudonym: 32 lower-case hex digits.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Pseudonym([u8; PSEUDONYM_HEX]);
 
