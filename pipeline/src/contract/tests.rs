@@ -247,6 +247,17 @@ fn reason_not_json() {
 }
 
 #[test]
+fn not_json_message_does_not_quote_the_event() {
+    // The raw event is quarantined with its ids redacted; the reason beside it must not
+    // carry them unredacted (some JSON parsers quote the input around an error).
+    let raw = br#"{"schema":"feedback/v1","user_id":"emp-secret-52" ,, "type":"view"}"#;
+    let r = parse_event(raw).unwrap_err();
+    assert_eq!(r.code, ReasonCode::NotJson);
+    assert!(!r.message.contains("secret"), "{}", r.message);
+    assert!(!r.message.contains('\n'), "{}", r.message);
+}
+
+#[test]
 fn reason_not_object() {
     let r = parse_event(b"[1,2,3]").unwrap_err();
     assert_eq!(r.code, ReasonCode::NotObject);
