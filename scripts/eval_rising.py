@@ -112,7 +112,13 @@ def main():
         prev = [dc.get(str(day - timedelta(days=i)), 0) for i in range(1, 29)]
         return dc.get(str(day), 0) >= 2 * (sum(prev) / 28) and dc.get(str(day), 0) >= 5
 
-    evidence = {k: early_evidence(t, lake_posts, post_topic, k) for k, t in emerging.items()}
+    # New threads per planted topic and UTC day, for the evidence below.
+    threads_by_day = defaultdict(Counter)
+    for us, thread, post in lake_posts:
+        if thread == post and thread in thread_topic:
+            threads_by_day[thread_topic[thread]][date(1970, 1, 1) + timedelta(microseconds=us)] += 1
+    evidence = {k: early_evidence(date.fromisoformat(t["onset"]), threads_by_day[k])
+                for k, t in emerging.items()}
     if a.evidence_only:
         print(json.dumps({"seed": a.seed, "people": a.people, "weeks": a.weeks,
                           "evidence": evidence}, indent=1))
@@ -204,17 +210,13 @@ def poisson_sf(k, mean):
     return max(0.0, 1.0 - below)
 
 
-def early_evidence(truth_topic, lake_posts, post_topic, key, days=8, max_window=7):
+def early_evidence(onset, per_day, days=8, max_window=7):
     """How far a planted problem's first days stand out from its own past, seen by an oracle
     that knows which threads are the problem's: its new threads per day from onset, its rate
     in the 28 days before onset, and for each day the smallest Poisson tail probability of
     its thread count in any window of 1 to `max_window` days ending that day. No detector that
-    must tell the problem from its own pre-onset trickle can do better than this oracle."""
-    onset = date.fromisoformat(truth_topic["onset"])
-    per_day = Counter()
-    for us, thread, post in lake_posts:
-        if thread == post and post_topic.get(post) == key:
-            per_day[date(1970, 1, 1) + timedelta(microseconds=us)] += 1
+    must tell the problem from its own pre-onset trickle can do better than this oracle.
+    `per_day` counts the problem's new threads by date."""
     before = sum(per_day[onset - timedelta(days=i)] for i in range(1, 29)) / 28
     from_onset = [per_day[onset + timedelta(days=i)] for i in range(days)]
     smallest_p = []
