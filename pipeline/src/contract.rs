@@ -336,26 +336,9 @@ pub fn parse_event(raw: &[u8]) -> Result<Event<'_>, Rejection> {
             ),
         )
     })?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = ValSeed { top: true }
-        .deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v))
-        .map_err(|e| {
-            Rejection::new(
-                ReasonCode::NotJson,
-                None,
-                format!("event: expected a JSON object, not valid JSON ({e})"),
-            )
-        })?;
-    let mut fields = match value {
-        Val::Object(Some(fields)) => fields,
-        other => {
-            return Err(Rejection::new(
-                ReasonCode::NotObject,
-                None,
-                format!("event: expected a JSON object, got {}", describe(&other)),
-            ));
-        }
+    let mut fields = match scan::fields(text) {
+        Some(fields) => fields,
+        None => fields_by_serde(text)?,
     };
     let schema = fields.req_str("schema")?;
     match schema {
@@ -368,6 +351,30 @@ pub fn parse_event(raw: &[u8]) -> Result<Event<'_>, Rejection> {
                 "schema: expected \"{POST_V1}\" or \"{FEEDBACK_V1}\", got {}",
                 quote(other)
             ),
+        )),
+    }
+}
+
+/// The fields of an event the scanner gave up on, parsed with serde_json: the path every
+/// rejection of the text itself (not JSON, not an object) comes from.
+fn fields_by_serde(text: &str) -> Result<Box<Fields<'_>>, Rejection> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = ValSeed { top: true }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| {
+            Rejection::new(
+                ReasonCode::NotJson,
+                None,
+                format!("event: expected a JSON object, not valid JSON ({e})"),
+            )
+        })?;
+    match value {
+        Val::Object(Some(fields)) => Ok(fields),
+        other => Err(Rejection::new(
+            ReasonCode::NotObject,
+            None,
+            format!("event: expected a JSON object, got {}", describe(&other)),
         )),
     }
 }
@@ -850,5 +857,6 @@ fn quote(s: &str) -> String {
     format!("{out:?}")
 }
 
+mod scan;
 #[cfg(test)]
 mod tests;

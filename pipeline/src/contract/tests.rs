@@ -348,3 +348,67 @@ fn field_index_matches_the_field_names() {
     assert_eq!(field_index("shiny_new_field"), None);
     assert_eq!(field_index("Schema"), None);
 }
+
+/// Valid events of both contracts and odd corners of JSON, as text, for the scanner test.
+fn scanner_seeds() -> Vec<String> {
+    vec![
+        post().to_string(),
+        feedback().to_string(),
+        serde_json::to_string_pretty(&post()).expect("json"),
+        serde_json::to_string_pretty(&feedback()).expect("json"),
+        r#"{"schema":"post/v1","body":"line \"two\" caf\u00e9","tags":["a\/b","plain"]}"#.into(),
+        r#"{"schema":"feedback/v1","value":18446744073709551615,"x":{"a":[1,2]},"y":-1,"z":1.5e3}"#.into(),
+        r#"{"tags":[[1],[],["a",null,true,false,0,10]],"tags":["last"],"value":9999999999999999999}"#.into(),
+        "{\"body\":\"café 東京 😀\",\"accepted\":true,\"value\":0}".into(),
+        " \t\r\n{ \"schema\" : \"post/v1\" , \"resource_ids\" : [ ] } \n".into(),
+        "{}".into(),
+        "[1,2]".into(),
+    ]
+}
+
+/// Wherever the scanner answers, it gives the fields serde_json's path gives, byte for byte
+/// in their Debug form; over the seeds and thousands of random edits of them (deleted,
+/// inserted and replaced bytes, mostly JSON's own punctuation). And it does answer for the
+/// plain events that make up nearly all traffic.
+#[test]
+fn scanner_gives_what_serde_gives_wherever_it_answers() {
+    const ALPHABET: &[u8] = b"{}[]\":,\\ \t\n0123456789-+.eEnultrfsa\x01\x7f";
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut random = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for plain in [post(), feedback()] {
+        assert!(scan::fields(&plain.to_string()).is_some(), "{plain}");
+    }
+    let (mut answered, mut tried) = (0, 0);
+    for seed in scanner_seeds() {
+        for round in 0..4000 {
+            let mut bytes = seed.clone().into_bytes();
+            for _ in 0..(if round == 0 { 0 } else { 1 + random(3) }) {
+                let at = random(bytes.len() + 1);
+                let b = ALPHABET[random(ALPHABET.len())];
+                match random(3) {
+                    0 if at < bytes.len() => drop(bytes.remove(at)),
+                    1 if at < bytes.len() => bytes[at] = b,
+                    _ => bytes.insert(at, b),
+                }
+            }
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            tried += 1;
+            let Some(fast) = scan::fields(text) else {
+                continue;
+            };
+            answered += 1;
+            let slow = fields_by_serde(text)
+                .unwrap_or_else(|r| panic!("scanner accepted what serde rejects ({r}): {text}"));
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{text}");
+        }
+    }
+    // Enough of the edits stay valid for the comparison to mean something.
+    assert!(answered * 20 > tried, "answered {answered} of {tried}");
+}
