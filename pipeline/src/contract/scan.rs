@@ -182,25 +182,21 @@ fn special(bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::special;
+    use rand::{Rng, SeedableRng, rngs::SmallRng};
 
     #[test]
     fn special_finds_the_first_quote_backslash_or_control_byte() {
         let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut rng = SmallRng::seed_from_u64(1);
         for len in 0..40 {
             for _ in 0..500 {
+                // Mostly plain text (some of it UTF-8's high bytes), now and then a byte
+                // that ends a string.
                 let bytes: Vec<u8> = (0..len)
-                    .map(|_| {
-                        state ^= state << 13;
-                        state ^= state >> 7;
-                        state ^= state << 17;
-                        // Mostly plain text (some of it UTF-8's high bytes), now and then a
-                        // byte that ends a string.
-                        match state % 24 {
-                            0 => b"\"\\\x00\x1f"[(state >> 8) as usize % 4],
-                            1 => 0x80 | (state >> 8) as u8,
-                            _ => b' ' + ((state >> 8) % 95) as u8,
-                        }
+                    .map(|_| match rng.random_range(0..24) {
+                        0 => b"\"\\\x00\x1f"[rng.random_range(0..4)],
+                        1 => rng.random_range(0x80..=0xff),
+                        _ => rng.random_range(b' '..=b'~'),
                     })
                     .collect();
                 assert_eq!(special(&bytes), naive(&bytes), "{bytes:?}");
