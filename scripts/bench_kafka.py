@@ -6,6 +6,11 @@ measures, in the same run and with the same client settings:
   1. a read-and-discard consumer (`murmur ingest kafka --discard`), the baseline;
   2. `murmur ingest kafka` from an empty lake until caught up.
 Rates are events / (last message - first message), so group-join time is not counted.
+Each is run --repeat times (3 by default), discard and ingest alternated, each ingest into
+a new lake and each run in a new group: the discard consumer's rate alone moved between
+1.0 and 1.9 M events/s from run to run on this machine, so one pair of runs gives a ratio
+that says more about the noise than about murmur. The summary shows each one's median run,
+every run's rate, and the ratio of the medians.
 Peak memory is the process's VmHWM; CPU is its user + system time (whole run, including
 start-up and the idle wait at the end), and the broker's CPU during that run is reported
 beside it (`broker_cpu_us_per_event`): the two share the machine's cores. Prints a JSON
@@ -23,7 +28,7 @@ files (~12% of an ingest profile, docs/kafka.md). The same holds across invocati
 compare builds, give each run its own --work folder (kept) and delete them all at the end.
 
 Usage: bench_kafka.py --binary target/release/murmur [--events 1000000] [--partitions 3]
-       [--dates random|ordered|random,ordered] [--work NEW_DIR]
+       [--dates random|ordered|random,ordered] [--repeat 3] [--work NEW_DIR]
 """
 import argparse
 import glob
@@ -139,11 +144,15 @@ def main():
     ap.add_argument("--partitions", type=int, default=3)
     ap.add_argument("--dates", default="random",
                     help="random, ordered, or both comma-separated (each measured in turn)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="discard and ingest runs per order, alternated (median and range reported)")
     ap.add_argument("--work", default=None,
                     help="keep every file in this new folder instead of a temporary one deleted at "
                          "the end (for comparing builds: a run that starts minutes after another "
                          "deleted its files is slowed by ext4, docs/kafka.md)")
     args = ap.parse_args()
+    if args.repeat < 1:
+        sys.exit(f"--repeat: expected a positive number of runs, got {args.repeat}")
     orders = [d.strip() for d in args.dates.split(",") if d.strip()]
     if not orders or any(d not in ("random", "ordered") for d in orders):
         sys.exit(f"--dates: expected random, ordered or random,ordered, got {args.dates!r}")
@@ -199,34 +208,47 @@ def measure(binary, args, dates, work):
             span = summary["seconds_to_last_message"] - summary["seconds_to_first_message"]
             return n / max(span, 1e-9), span
 
-        base, base_mb, base_cpu, base_broker_cpu = run_measured(
-            [binary, "ingest", "kafka", "--discard", "--group", "bench-discard", "--exit-when-idle", "3s", "--json"],
-            env, work, broker.pid)
-        base_rate, base_span = rate(base, base["discarded"])
-        ing, ing_mb, ing_cpu, ing_broker_cpu = run_measured(
-            [binary, "ingest", "kafka", "--group", "bench-ingest", "--exit-when-idle", "3s", "--json"],
-            env, work, broker.pid)
-        ing_rate, ing_span = rate(ing, ing["read"])
-        # A run that stopped before reading everything gives a meaningless rate.
-        for name, n in (("discard", base["discarded"]), ("ingest", ing["read"])):
+        def run(name, cmd, read_key):
+            out, mb, cpu, broker_cpu = run_measured(cmd, env, work, broker.pid)
+            n = out[read_key]
+            # A run that stopped before reading everything gives a meaningless rate.
             if n != args.events:
                 sys.exit(f"{name} run read {n} of {args.events} events; no figure")
+            events_per_s, span = rate(out, n)
+            return out, {"read": n, "seconds": round(span, 2), "events_per_s": round(events_per_s),
+                         "peak_mb": round(mb), "cpu_s": round(cpu, 2),
+                         "cpu_us_per_event": round(cpu / n * 1e6, 2),
+                         "broker_cpu_us_per_event": round(broker_cpu / n * 1e6, 2)}
+
+        discards, ingests = [], []
+        for i in range(1, args.repeat + 1):
+            _, d = run("discard", [binary, "ingest", "kafka", "--discard", "--group", f"bench-discard-{i}",
+                                   "--exit-when-idle", "3s", "--json"], "discarded")
+            discards.append(d)
+            out, g = run("ingest", [binary, "--lake", f"lake-{i}", "ingest", "kafka", "--group",
+                                    f"bench-ingest-{i}", "--exit-when-idle", "3s", "--json"], "read")
+            g.update(accepted=out["accepted"], batches=out["batches"], files=out["files_written"])
+            ingests.append(g)
+
+        def median(runs):
+            """The median run by rate (the lower middle one for an even count), with every rate."""
+            m = dict(sorted(runs, key=lambda r: r["events_per_s"])[(len(runs) - 1) // 2])
+            m["events_per_s_runs"] = [r["events_per_s"] for r in runs]
+            return m
+
+        discard, ingest = median(discards), median(ingests)
         return {
             "events": args.events,
             "partitions_per_topic": args.partitions,
             "dates": dates,
+            "runs": args.repeat,
             "generate_s": round(gen_s, 1),
             "produce_s": round(produce_s, 1),
-            "discard": {"read": base["discarded"], "seconds": round(base_span, 2),
-                        "events_per_s": round(base_rate), "peak_mb": round(base_mb),
-                        "cpu_s": round(base_cpu, 2), "cpu_us_per_event": round(base_cpu / args.events * 1e6, 2),
-                        "broker_cpu_us_per_event": round(base_broker_cpu / args.events * 1e6, 2)},
-            "ingest": {"read": ing["read"], "accepted": ing["accepted"], "seconds": round(ing_span, 2),
-                       "events_per_s": round(ing_rate), "peak_mb": round(ing_mb), "batches": ing["batches"],
-                       "cpu_s": round(ing_cpu, 2), "cpu_us_per_event": round(ing_cpu / args.events * 1e6, 2),
-                       "broker_cpu_us_per_event": round(ing_broker_cpu / args.events * 1e6, 2),
-                       "files": ing["files_written"]},
-            "ratio_ingest_to_discard": round(ing_rate / max(base_rate, 1e-9), 2),
+            "discard": discard,
+            "ingest": ingest,
+            "ratio_ingest_to_discard": round(ingest["events_per_s"] / max(discard["events_per_s"], 1), 2),
+            "ratio_each_pair": [round(g["events_per_s"] / max(d["events_per_s"], 1), 2)
+                                for d, g in zip(discards, ingests)],
         }
     finally:
         broker.kill()
