@@ -49,6 +49,7 @@ bench-deps: $(VENV)/.installed-bench
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p murmur-pipeline --all-targets --features bench-stages -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all

@@ -19,6 +19,39 @@ use std::thread::JoinHandle;
 /// for the disk (create, fsync, rename, folder fsync), not computing.
 const THREADS: usize = 3;
 
+/// How far the writers take a file: all the way, except in a build with the `bench-stages`
+/// feature, where `MURMUR_BENCH_WRITER_STAGE` can stop them after a stage to measure what
+/// the stages before cost (docs/kafka.md, "Tenth round"). Such a build loses data on purpose.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Stage {
+    /// Drop the rows.
+    Nothing,
+    /// Build the Arrow record batch, then drop it.
+    Batch,
+    /// Encode the Parquet file in memory, then drop it.
+    Encode,
+    /// Write the file (every build but a `bench-stages` one).
+    Write,
+}
+
+#[cfg(feature = "bench-stages")]
+fn stage() -> Stage {
+    match std::env::var("MURMUR_BENCH_WRITER_STAGE").as_deref() {
+        Ok("nothing") => Stage::Nothing,
+        Ok("batch") => Stage::Batch,
+        Ok("encode") => Stage::Encode,
+        Ok("write") | Err(_) => Stage::Write,
+        Ok(other) => panic!(
+            "MURMUR_BENCH_WRITER_STAGE: expected nothing, batch, encode or write, got {other:?}"
+        ),
+    }
+}
+
+#[cfg(not(feature = "bench-stages"))]
+fn stage() -> Stage {
+    Stage::Write
+}
+
 struct Job {
     seq: u64,
     path: String,
@@ -79,12 +112,19 @@ impl Writer {
             work: Condvar::new(),
             done: Condvar::new(),
         });
+        let stage = stage();
+        if stage != Stage::Write {
+            tracing::warn!(
+                ?stage,
+                "A bench-stages build: the writers stop at this stage and write nothing."
+            );
+        }
         let handles = (0..THREADS)
             .map(|i| {
                 let (lake, state) = (lake.clone(), state.clone());
                 std::thread::Builder::new()
                     .name(format!("murmur-writer-{i}"))
-                    .spawn(move || run(lake, state))
+                    .spawn(move || run(lake, state, stage))
                     .expect("spawning a writer thread")
             })
             .collect();
@@ -199,7 +239,7 @@ impl Drop for Writer {
     }
 }
 
-fn run(lake: Arc<Lake>, state: Arc<State>) {
+fn run(lake: Arc<Lake>, state: Arc<State>, stage: Stage) {
     loop {
         let (job, stopped) = {
             let mut shared = state.lock();
@@ -219,32 +259,23 @@ fn run(lake: Arc<Lake>, state: Arc<State>) {
             rows: file_rows,
         } = job;
         let rows = file_rows.len();
-        let table = file_rows.table;
         // Stop writing after the first failure; nothing partial is left.
         let result = if stopped {
             drop(file_rows);
             None
         } else {
-            Some(
-                file_rows
-                    .into_batch()
-                    .and_then(|batch| lake.encode(table, &batch))
-                    .and_then(|bytes| {
-                        let n = bytes.len() as u64;
-                        lake.put_atomic(&path, bytes).map(|()| n)
-                    }),
-            )
+            Some(write(&lake, &path, file_rows, stage))
         };
         let mut s = state.lock();
         match result {
-            Some(Ok(n)) => {
+            Some(Ok(Some(n))) => {
                 s.files += 1;
                 s.bytes += n;
                 tracing::debug!(file = %path, rows, "Wrote lake file.");
             }
             // Only the first failure is reported.
             Some(Err(e)) if s.error.is_none() && s.failed.is_none() => s.error = Some(e),
-            Some(Err(_)) | None => {}
+            Some(Ok(None) | Err(_)) | None => {}
         }
         s.pending -= 1;
         s.rows_in_flight -= rows;
@@ -259,6 +290,26 @@ fn run(lake: Arc<Lake>, state: Arc<State>) {
         drop(s);
         state.done.notify_all();
     }
+}
+
+/// Builds, encodes and writes one file; its size, or `None` if `stage` stopped before the
+/// write.
+fn write(lake: &Lake, path: &str, file_rows: FileRows, stage: Stage) -> Result<Option<u64>> {
+    let table = file_rows.table;
+    if stage == Stage::Nothing {
+        return Ok(None);
+    }
+    let batch = file_rows.into_batch()?;
+    if stage == Stage::Batch {
+        return Ok(None);
+    }
+    let bytes = lake.encode(table, &batch)?;
+    drop(batch);
+    if stage == Stage::Encode {
+        return Ok(None);
+    }
+    let n = bytes.len() as u64;
+    lake.put_atomic(path, bytes).map(|()| Some(n))
 }
 
 #[cfg(test)]
