@@ -316,8 +316,8 @@ impl Lake {
     }
 
     /// Parquet settings for a batch of a table: zstd, except for columns that are small by
-    /// nature or small in this batch.
-    fn writer_properties(
+    /// nature or small in this batch. Public for `examples/encode_cost.rs`.
+    pub fn writer_properties(
         &self,
         table: Table,
         batch: &arrow::record_batch::RecordBatch,
