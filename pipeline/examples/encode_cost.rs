@@ -9,7 +9,6 @@
 
 use arrow::record_batch::RecordBatch;
 use murmur_pipeline::lake::{Lake, Table};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesBuilder};
@@ -19,37 +18,19 @@ use std::time::Instant;
 
 type Settings<'a> = Box<dyn Fn(Table, &RecordBatch) -> WriterPropertiesBuilder + 'a>;
 
-/// Every Parquet file under `dir`, one record batch per file (files are one row group).
-fn load(dir: &Path, out: &mut Vec<RecordBatch>) -> Result<(), Box<dyn std::error::Error>> {
-    if !dir.exists() {
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        if path.is_dir() {
-            load(&path, out)?;
-        } else if name.ends_with(".parquet") && !name.starts_with('.') {
-            let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path)?)?
-                .with_batch_size(1 << 24)
-                .build()?;
-            for batch in reader {
-                out.push(batch?);
-            }
+/// Every data file of `table`, one record batch per file (a lake file is one row group, so
+/// it is encoded again as one).
+fn load(lake: &Lake, table: Table) -> Result<Vec<RecordBatch>, Box<dyn std::error::Error>> {
+    let mut batches = Vec::new();
+    for path in lake.list_files(table, None)? {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(lake.get(&path)?)?
+            .with_batch_size(1 << 24)
+            .build()?;
+        for batch in reader {
+            batches.push(batch?);
         }
     }
-    Ok(())
-}
-
-fn encode(
-    batch: &RecordBatch,
-    props: WriterProperties,
-) -> Result<usize, parquet::errors::ParquetError> {
-    let mut buf = Vec::with_capacity(1 << 20);
-    let mut writer = ArrowWriter::try_new(&mut buf, batch.schema(), Some(props))?;
-    writer.write(batch)?;
-    writer.close()?;
-    Ok(buf.len())
+    Ok(batches)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -64,12 +45,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => 2,
     };
     let root = Path::new(&root);
+    // Opening a lake creates its folders; a mistyped path should not.
+    if !root.is_dir() {
+        return Err(format!("LAKE: {} is not a folder", root.display()).into());
+    }
     let lake = Lake::open_local(root)?;
     let mut tables = Vec::new();
     for table in [Table::Posts, Table::Feedback] {
-        let mut batches = Vec::new();
-        load(&root.join(table.name()), &mut batches)?;
-        tables.push((table, batches));
+        tables.push((table, load(&lake, table)?));
     }
     let rows: usize = tables
         .iter()
@@ -129,7 +112,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut bytes = 0;
             for (table, batches) in &tables {
                 for batch in batches {
-                    bytes += encode(batch, settings(*table, batch).build())?;
+                    bytes +=
+                        Lake::encode_with(*table, batch, settings(*table, batch).build())?.len();
                 }
             }
             let s = start.elapsed().as_secs_f64();

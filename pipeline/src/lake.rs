@@ -299,17 +299,23 @@ impl Lake {
         table: Table,
         batch: &arrow::record_batch::RecordBatch,
     ) -> Result<Vec<u8>> {
+        Lake::encode_with(table, batch, self.writer_properties(table, batch))
+    }
+
+    /// Encodes a batch as a Parquet file in memory with the given settings (the lake's are
+    /// [`Lake::writer_properties`]; `examples/encode_cost.rs` measures others).
+    pub fn encode_with(
+        table: Table,
+        batch: &arrow::record_batch::RecordBatch,
+        properties: WriterProperties,
+    ) -> Result<Vec<u8>> {
         let perr = |source| Error::Parquet {
             path: table.name().to_string(),
             source,
         };
         let mut buf = Vec::with_capacity(1 << 20);
-        let mut writer = ArrowWriter::try_new(
-            &mut buf,
-            batch.schema(),
-            Some(self.writer_properties(table, batch)),
-        )
-        .map_err(perr)?;
+        let mut writer =
+            ArrowWriter::try_new(&mut buf, batch.schema(), Some(properties)).map_err(perr)?;
         writer.write(batch).map_err(perr)?;
         writer.close().map_err(perr)?;
         Ok(buf)
