@@ -233,21 +233,22 @@ def measure(binary, args, dates, work):
                          "cpu_us_per_event": round(cpu / n * 1e6, 2),
                          "broker_cpu_us_per_event": round(broker_cpu / n * 1e6, 2)}
 
+        def ingest(name, tag, run_env=env):
+            """One ingest run into a new lake and group, both named by `tag`."""
+            return run(name, [binary, "--lake", f"lake-{tag}", "ingest", "kafka", "--group",
+                              f"bench-{tag}", "--exit-when-idle", "3s", "--json"], "read", run_env)
+
         discards, ingests = [], []
         stages = {x: [] for x in args.stages}
         for i in range(1, args.repeat + 1):
             _, d = run("discard", [binary, "ingest", "kafka", "--discard", "--group", f"bench-discard-{i}",
                                    "--exit-when-idle", "3s", "--json"], "discarded")
             discards.append(d)
-            out, g = run("ingest", [binary, "--lake", f"lake-{i}", "ingest", "kafka", "--group",
-                                    f"bench-ingest-{i}", "--exit-when-idle", "3s", "--json"], "read")
+            out, g = ingest("ingest", f"ingest-{i}")
             g.update(accepted=out["accepted"], batches=out["batches"], files=out["files_written"])
             ingests.append(g)
             for x in args.stages:
-                out, g = run(f"ingest ({x} stage)",
-                             [binary, "--lake", f"lake-{x}-{i}", "ingest", "kafka", "--group",
-                              f"bench-{x}-{i}", "--exit-when-idle", "3s", "--json"], "read",
-                             dict(env, MURMUR_BENCH_WRITER_STAGE=x))
+                out, g = ingest(f"ingest ({x} stage)", f"{x}-{i}", dict(env, MURMUR_BENCH_WRITER_STAGE=x))
                 if out["files_written"] != 0:
                     sys.exit(f"--stages: {binary} wrote files with its writers set to stop at {x}; "
                              "build it with `cargo build --release --features bench-stages`")
@@ -259,10 +260,13 @@ def measure(binary, args, dates, work):
             m["events_per_s_runs"] = [r["events_per_s"] for r in runs]
             return m
 
-        discard, ingest = median(discards), median(ingests)
+        def ratio(run, base):
+            return round(run["events_per_s"] / max(base["events_per_s"], 1), 2)
+
+        discard, ingested = median(discards), median(ingests)
         stage_medians = {x: median(runs) for x, runs in stages.items()}
         for m in stage_medians.values():
-            m["ratio_to_discard"] = round(m["events_per_s"] / max(discard["events_per_s"], 1), 2)
+            m["ratio_to_discard"] = ratio(m, discard)
         summary = {
             "events": args.events,
             "partitions_per_topic": args.partitions,
@@ -271,10 +275,9 @@ def measure(binary, args, dates, work):
             "generate_s": round(gen_s, 1),
             "produce_s": round(produce_s, 1),
             "discard": discard,
-            "ingest": ingest,
-            "ratio_ingest_to_discard": round(ingest["events_per_s"] / max(discard["events_per_s"], 1), 2),
-            "ratio_each_pair": [round(g["events_per_s"] / max(d["events_per_s"], 1), 2)
-                                for d, g in zip(discards, ingests)],
+            "ingest": ingested,
+            "ratio_ingest_to_discard": ratio(ingested, discard),
+            "ratio_each_pair": [ratio(g, d) for d, g in zip(discards, ingests)],
         }
         if stage_medians:
             summary["writers_stopping_after"] = stage_medians
